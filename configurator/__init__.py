@@ -1,0 +1,1 @@
+"""The product: styles, pieces, materials, colours, options and rules; customer choices become a Design."""

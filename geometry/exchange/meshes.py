@@ -1,0 +1,168 @@
+"""Meshes and point clouds in: format sniffed from the bytes, then read into arrays.
+
+Formats: STL (ascii / binary), OBJ, PLY (mesh or points, ascii / binary), OFF, GLB / glTF, 3MF through
+trimesh; XYZ / ASC point lists through numpy. The file's own units are kept: unit detection is the
+caller's business (lasts.scans).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import trimesh
+
+from geometry.errors import InputError, UnsupportedFormatError
+
+MeshFormat = Literal["stl", "obj", "ply", "off", "glb", "gltf", "3mf", "xyz"]
+
+
+@dataclass(frozen=True)
+class MeshData:
+    """A triangle mesh, or a point cloud when ``faces`` is empty.
+
+    vertices : (n, 3) float64, in the file's units
+    faces : (m, 3) int64 vertex indices, (0, 3) for a point cloud
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    format: MeshFormat
+
+    @property
+    def is_point_cloud(self) -> bool:
+        return len(self.faces) == 0
+
+
+def sniff_mesh_format(data: bytes, filename: str = "") -> MeshFormat:
+    """The format of ``data`` judged from its content; the extension only breaks ties between text formats."""
+    head = data[:4096]
+    if head.startswith(b"glTF"):
+        return "glb"
+    if head.startswith(b"ply"):
+        return "ply"
+    if head.startswith(b"PK\x03\x04"):
+        if _zip_has_3mf_model(data):
+            return "3mf"
+        raise UnsupportedFormatError("the file is a ZIP archive but not a 3MF model", filename=filename)
+    if _looks_like_binary_stl(data):
+        return "stl"
+    try:
+        text = head.decode("utf-8" if not head.startswith(b"\xef\xbb\xbf") else "utf-8-sig")
+    except UnicodeDecodeError:
+        # A cut multi-byte character at the end of the head is still text.
+        text = head[:-4].decode("utf-8", errors="strict") if _mostly_text(head) else ""
+        if not text:
+            raise UnsupportedFormatError(
+                "the file is binary and is neither binary STL, PLY, GLB nor 3MF", filename=filename
+            ) from None
+    stripped = text.lstrip()
+    lower = stripped.lower()
+    if lower.startswith("solid") and "facet" in lower:
+        return "stl"
+    if stripped.startswith("{") and '"asset"' in text:
+        return "gltf"
+    if stripped.startswith(("OFF", "COFF", "NOFF")):
+        return "off"
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if any(line.startswith(("v ", "f ", "vn ", "vt ", "o ", "g ", "mtllib", "usemtl")) for line in lines[:50]):
+        return "obj"
+    if lines and all(_is_number_row(line) for line in lines[:20]):
+        return "xyz"
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    raise UnsupportedFormatError(
+        f"cannot tell the format of {filename or 'the file'!r} from its content"
+        + (f" (its extension says {ext!r})" if ext else ""),
+        filename=filename,
+    )
+
+
+def read_mesh(data: bytes, filename: str = "", max_elements: int = 20_000_000) -> MeshData:
+    """Read a mesh or point cloud from bytes; typed errors for empty, corrupt or oversized content."""
+    if not data:
+        raise InputError(f"{filename or 'the file'!r} is empty", filename=filename)
+    fmt = sniff_mesh_format(data, filename)
+    if fmt == "xyz":
+        vertices = _read_xyz(data, filename)
+        faces = np.empty((0, 3), dtype=np.int64)
+    else:
+        vertices, faces = _read_with_trimesh(data, fmt, filename)
+    if len(vertices) + len(faces) > max_elements:
+        raise InputError(
+            f"{filename!r} has {len(vertices)} vertices and {len(faces)} faces, over the limit of {max_elements}",
+            filename=filename,
+        )
+    if len(vertices) == 0:
+        raise InputError(f"{filename or 'the file'!r} holds no vertices", filename=filename, format=fmt)
+    if not np.isfinite(vertices).all():
+        raise InputError(f"{filename!r} has vertices that are NaN or infinite", filename=filename, format=fmt)
+    return MeshData(vertices=vertices, faces=faces, format=fmt)
+
+
+def _read_with_trimesh(data: bytes, fmt: MeshFormat, filename: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        loaded = trimesh.load(io.BytesIO(data), file_type=fmt, force=None, process=False)
+    except Exception as exc:  # trimesh raises many types for corrupt files; all mean "cannot read"
+        raise InputError(
+            f"{filename or 'the file'!r} looks like {fmt.upper()} but cannot be read: {exc}",
+            filename=filename,
+            format=fmt,
+        ) from exc
+    if isinstance(loaded, trimesh.Scene):
+        geometries = [g for g in loaded.dump() if hasattr(g, "vertices")]
+        if not geometries:
+            raise InputError(f"{filename!r} holds no geometry", filename=filename, format=fmt)
+        loaded = trimesh.util.concatenate(geometries)
+    vertices = np.asarray(loaded.vertices, dtype=np.float64)
+    if isinstance(loaded, trimesh.Trimesh):
+        faces = np.asarray(loaded.faces, dtype=np.int64).reshape(-1, 3)
+    else:  # PointCloud
+        faces = np.empty((0, 3), dtype=np.int64)
+    return vertices, faces
+
+
+def _read_xyz(data: bytes, filename: str) -> np.ndarray:
+    try:
+        rows = np.loadtxt(io.BytesIO(data), comments="#", delimiter=None, ndmin=2, usecols=(0, 1, 2))
+    except ValueError:
+        try:  # comma-separated variant
+            rows = np.loadtxt(io.BytesIO(data), comments="#", delimiter=",", ndmin=2, usecols=(0, 1, 2))
+        except ValueError as exc:
+            raise InputError(f"{filename!r} is not a list of x y z points: {exc}", filename=filename) from exc
+    return rows.astype(np.float64)
+
+
+def _looks_like_binary_stl(data: bytes) -> bool:
+    if len(data) < 84:
+        return False
+    (count,) = struct.unpack_from("<I", data, 80)
+    return len(data) == 84 + 50 * count
+
+
+def _zip_has_3mf_model(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(name.lower().endswith(".model") for name in archive.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def _mostly_text(head: bytes) -> bool:
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head)
+    return printable >= 0.95 * len(head)
+
+
+def _is_number_row(line: str) -> bool:
+    parts = line.replace(",", " ").split()
+    if len(parts) < 3:
+        return False
+    try:
+        [float(p) for p in parts]
+    except ValueError:
+        return False
+    return True
+

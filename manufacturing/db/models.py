@@ -1,0 +1,207 @@
+"""SQLAlchemy 2.0 models: what the pipeline and the shop floor store.
+
+Tables change only through Alembic migrations (manufacturing/db/migrations); a test checks that the
+models and the migrations agree.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Store values as plain strings (no native PG enum types to migrate).
+    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class RunState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class StageState(enum.StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    REUSED = "reused"  # the artifact for (input, stage version) already existed
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    scans: Mapped[list[FootScan]] = relationship(back_populates="customer")
+
+
+class FootScan(Base):
+    """An uploaded foot scan; its bytes live in the artifact store (``upload_artifact``)."""
+
+    __tablename__ = "foot_scan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    upload_artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id"))
+    # Filled by the scan stages: format, counts, side, measurements (mm).
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    customer: Mapped[Customer] = relationship(back_populates="scans")
+    upload_artifact: Mapped[Artifact] = relationship(foreign_keys=[upload_artifact_id])
+
+
+class Design(Base):
+    """One immutable revision of a customer's design: style + options snapshot.
+
+    Revisions of the same design share ``design_key``; editing creates revision n + 1.
+    """
+
+    __tablename__ = "design"
+    __table_args__ = (UniqueConstraint("design_key", "revision", name="uq_design_key_revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    design_key: Mapped[str] = mapped_column(String(36), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    foot_scan_id: Mapped[int | None] = mapped_column(ForeignKey("foot_scan.id"))
+    style: Mapped[str] = mapped_column(String(64))
+    options: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    foot_scan: Mapped[FootScan | None] = relationship()
+
+
+class Order(Base):
+    __tablename__ = "customer_order"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    pairs: Mapped[list[Pair]] = relationship(back_populates="order", order_by="Pair.id")
+
+
+class Pair(Base):
+    """One custom pair of shoes, identified on the shop floor by its serial."""
+
+    __tablename__ = "pair"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    serial: Mapped[str] = mapped_column(String(32), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), index=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("design.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    order: Mapped[Order] = relationship(back_populates="pairs")
+    design: Mapped[Design] = relationship()
+
+
+class Artifact(Base):
+    """A stored blob and where it came from.
+
+    ``input_key`` names what the producing stage read (``scan:<sha256>``, ``design:<id>``), so the same
+    input and stage version map to one artifact: a rerun finds it and does nothing.
+    """
+
+    __tablename__ = "artifact"
+    __table_args__ = (
+        UniqueConstraint("input_key", "stage", "stage_version", "kind", name="uq_artifact_output"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(128))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    input_key: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(64))  # "upload" for user files
+    stage_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class PipelineRun(Base):
+    """One pass of the pipeline over a pair's design; its state is derived from its stage runs."""
+
+    __tablename__ = "pipeline_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"), index=True)
+    stages: Mapped[list[Any]] = mapped_column()  # planned stage names, in order
+    state: Mapped[RunState] = mapped_column(_enum(RunState), default=RunState.QUEUED)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    pair: Mapped[Pair] = relationship()
+    stage_runs: Mapped[list[StageRun]] = relationship(
+        back_populates="pipeline_run", order_by="StageRun.id", cascade="all, delete-orphan"
+    )
+
+
+class StageRun(Base):
+    __tablename__ = "stage_run"
+    __table_args__ = (UniqueConstraint("pipeline_run_id", "stage", name="uq_stage_run_stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline_run_id: Mapped[int] = mapped_column(ForeignKey("pipeline_run.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(64))
+    stage_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[StageState] = mapped_column(_enum(StageState))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[float | None] = mapped_column()
+    artifact_ids: Mapped[list[Any]] = mapped_column(default=list)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[dict[str, Any] | None] = mapped_column()
+
+    pipeline_run: Mapped[PipelineRun] = relationship(back_populates="stage_runs")

@@ -1,0 +1,70 @@
+"""What a pipeline run did, as plain data (for the CLI manifest and the API), and exporting its files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from manufacturing.artifacts import ArtifactStore
+from manufacturing.db import repositories
+from manufacturing.db.models import Artifact
+
+
+def describe_run(session: Session, run_id: int) -> dict[str, Any]:
+    run = repositories.get_pipeline_run(session, run_id)
+    stages = []
+    for stage_run in run.stage_runs:
+        artifacts = repositories.artifacts_by_ids(session, stage_run.artifact_ids or [])
+        stages.append(
+            {
+                "stage": stage_run.stage,
+                "version": stage_run.stage_version,
+                "state": stage_run.state.value,
+                "attempts": stage_run.attempts,
+                "duration_ms": stage_run.duration_ms,
+                "error": None
+                if stage_run.error_code is None
+                else {"code": stage_run.error_code, "message": stage_run.error_message},
+                "artifacts": [describe_artifact(a) for a in artifacts],
+            }
+        )
+    return {
+        "run_id": run.id,
+        "pair_serial": run.pair.serial,
+        "order_number": run.pair.order.number,
+        "state": run.state.value,
+        "planned_stages": list(run.stages),
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "error": None if run.error_code is None else {"code": run.error_code, "message": run.error_message},
+        "stages": stages,
+    }
+
+
+def describe_artifact(artifact: Artifact) -> dict[str, Any]:
+    return {
+        "id": artifact.id,
+        "kind": artifact.kind,
+        "filename": artifact.filename,
+        "media_type": artifact.media_type,
+        "sha256": artifact.sha256,
+        "size_bytes": artifact.size_bytes,
+        "stage": artifact.stage,
+        "stage_version": artifact.stage_version,
+    }
+
+
+def export_run_artifacts(session: Session, store: ArtifactStore, run_id: int, out_dir: Path) -> list[Path]:
+    """Copy every artifact the run produced into ``out_dir`` under its filename; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = repositories.get_pipeline_run(session, run_id)
+    written = []
+    for stage_run in run.stage_runs:
+        for artifact in repositories.artifacts_by_ids(session, stage_run.artifact_ids or []):
+            target = out_dir / artifact.filename
+            target.write_bytes(store.read_bytes(artifact.sha256))
+            written.append(target)
+    return written

@@ -1,0 +1,160 @@
+"""Running one stage of one pipeline run: reuse or compute, store, record. Shared by Celery tasks and the
+in-process ``cspms order run``; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from geometry.errors import CspmsError
+from manufacturing.artifacts import ArtifactStore
+from manufacturing.db import repositories
+from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState, utc_now
+from manufacturing.pipeline.stages import STAGES, StageContext, StageOutput
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    stage: str
+    state: StageState
+    artifact_ids: tuple[int, ...]
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state in (StageState.SUCCEEDED, StageState.REUSED)
+
+
+def derive_run_state(planned: Sequence[str], stage_runs: Sequence[StageRun]) -> RunState:
+    """A run's state follows from its stage runs: any failure fails it; all planned stages done succeeds it."""
+    by_stage = {sr.stage: sr.state for sr in stage_runs}
+    if StageState.FAILED in by_stage.values():
+        return RunState.FAILED
+    if all(by_stage.get(name) in (StageState.SUCCEEDED, StageState.REUSED) for name in planned):
+        return RunState.SUCCEEDED
+    return RunState.RUNNING if by_stage else RunState.QUEUED
+
+
+def execute_stage(session: Session, store: ArtifactStore, run_id: int, stage_name: str) -> StageOutcome:
+    """Run ``stage_name`` for the pipeline run; expected (user) errors are recorded and returned, not raised.
+
+    Unexpected errors propagate (the caller rolls back, then calls ``record_stage_error``).
+    """
+    stage = STAGES[stage_name]
+    run = repositories.get_pipeline_run(session, run_id)
+    stage_run = _stage_run_for(session, run, stage_name, stage.version)
+    if stage_run.state in (StageState.SUCCEEDED, StageState.REUSED, StageState.FAILED):
+        # A redelivered message (worker lost after commit): the recorded outcome stands.
+        return _outcome(stage_run)
+    started = time.perf_counter()
+    stage_run.state = StageState.RUNNING
+    stage_run.attempts += 1
+    stage_run.started_at = utc_now()
+    if run.started_at is None:
+        run.started_at = stage_run.started_at
+    ctx = StageContext(session=session, store=store, run=run)
+    try:
+        input_key = stage.input_key(ctx)
+        existing = repositories.find_stage_outputs(session, input_key, stage.name, stage.version)
+        if existing and all(store.exists(a.sha256) for a in existing):
+            outputs = [
+                StageOutput(a.kind, a.filename, a.media_type, store.read_bytes(a.sha256)) for a in existing
+            ]
+            artifact_ids = [a.id for a in existing]
+            stage_run.state = StageState.REUSED
+        else:
+            outputs = stage.run(ctx)
+            artifact_ids = [
+                repositories.add_artifact(
+                    session,
+                    store.put_bytes(output.data),
+                    kind=output.kind,
+                    filename=output.filename,
+                    media_type=output.media_type,
+                    input_key=input_key,
+                    stage=stage.name,
+                    stage_version=stage.version,
+                ).id
+                for output in outputs
+            ]
+            stage_run.state = StageState.SUCCEEDED
+        if stage.record is not None:
+            stage.record(ctx, outputs)
+        stage_run.artifact_ids = artifact_ids
+    except CspmsError as exc:
+        if not exc.expected:
+            raise
+        _mark_failed(stage_run, exc.code, exc.message, exc.details)
+    stage_run.finished_at = utc_now()
+    stage_run.duration_ms = (time.perf_counter() - started) * 1000.0
+    _update_run_state(session, run)
+    return _outcome(stage_run)
+
+
+def record_stage_error(
+    session: Session, run_id: int, stage_name: str, exc: BaseException, *, final: bool
+) -> StageOutcome:
+    """Record an unexpected error after the stage's own transaction rolled back."""
+    stage = STAGES[stage_name]
+    run = repositories.get_pipeline_run(session, run_id)
+    stage_run = _stage_run_for(session, run, stage_name, stage.version)
+    stage_run.attempts += 1
+    code = exc.code if isinstance(exc, CspmsError) else "internal_error"
+    message = f"{type(exc).__name__}: {exc}"
+    details = {"traceback": traceback.format_exception(exc)[-3:]}
+    if final:
+        _mark_failed(stage_run, code, message, details)
+        stage_run.finished_at = utc_now()
+    else:
+        stage_run.state = StageState.RETRYING
+        stage_run.error_code, stage_run.error_message, stage_run.error_details = code, message, details
+    _update_run_state(session, run)
+    return _outcome(stage_run)
+
+
+def _stage_run_for(session: Session, run: PipelineRun, stage_name: str, version: int) -> StageRun:
+    stage_run = repositories.get_stage_run(session, run.id, stage_name)
+    if stage_run is None:
+        stage_run = StageRun(pipeline_run=run, stage=stage_name, stage_version=version, state=StageState.RUNNING)
+        session.add(stage_run)
+        session.flush()
+    return stage_run
+
+
+def _mark_failed(stage_run: StageRun, code: str, message: str, details: dict[str, object]) -> None:
+    stage_run.state = StageState.FAILED
+    stage_run.error_code = code
+    stage_run.error_message = message
+    stage_run.error_details = {k: v for k, v in details.items() if _is_json_scalar_or_list(v)}
+
+
+def _is_json_scalar_or_list(value: object) -> bool:
+    return isinstance(value, str | int | float | bool | list | type(None))
+
+
+def _update_run_state(session: Session, run: PipelineRun) -> None:
+    session.flush()
+    session.refresh(run, attribute_names=["stage_runs"])
+    run.state = derive_run_state(run.stages, run.stage_runs)
+    if run.state in (RunState.SUCCEEDED, RunState.FAILED):
+        run.finished_at = utc_now()
+        failed = next((sr for sr in run.stage_runs if sr.state == StageState.FAILED), None)
+        if failed is not None:
+            run.error_code = failed.error_code
+            run.error_message = f"{failed.stage}: {failed.error_message}"
+
+
+def _outcome(stage_run: StageRun) -> StageOutcome:
+    return StageOutcome(
+        stage=stage_run.stage,
+        state=stage_run.state,
+        artifact_ids=tuple(stage_run.artifact_ids or ()),
+        error_code=stage_run.error_code,
+        error_message=stage_run.error_message,
+    )

@@ -1,0 +1,36 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from manufacturing.pipeline.celery_app import make_celery
+from manufacturing.pipeline.resources import build_resources
+from manufacturing.settings import Settings, get_settings
+from web.api import artifacts, orders, runs
+from web.api.problems import install_problem_handlers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="CSPMS",
+        summary="Custom shoe production management: foot scan to a traceable, cut, stitched and shipped pair.",
+        version="0.1.0",
+    )
+    app.state.resources = build_resources(settings)
+    app.state.celery = make_celery(settings)
+    install_problem_handlers(app)
+    for module in (orders, runs, artifacts):
+        app.include_router(module.router)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, Any]:
+        with app.state.resources.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "database": app.state.resources.engine.dialect.name}
+
+    return app

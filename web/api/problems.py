@@ -1,0 +1,56 @@
+"""Errors as RFC 9457 problem details: one mapping from the CSPMS hierarchy to HTTP, no tracebacks out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geometry.errors import CspmsError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+def problem(status: int, code: str, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "instance": instance}
+    body.update({"code": code, **extra})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CspmsError)
+    async def _cspms_error(request: Request, exc: CspmsError) -> JSONResponse:
+        if exc.http_status >= 500:
+            log.error("server-side error on %s: %s", request.url.path, exc.message)
+        details = {k: v for k, v in exc.details.items() if k != "traceback"}
+        return problem(
+            exc.http_status, exc.code, type(exc).__name__, exc.message, request.url.path, details=details
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
+        return problem(422, "invalid_request", "Invalid request", detail, request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorised", 403: "forbidden"}.get(
+            exc.status_code, "http_error"
+        )
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(
+            500, "internal_error", "Internal error", "an unexpected error occurred; it has been logged",
+            request.url.path,
+        )

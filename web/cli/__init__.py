@@ -1,0 +1,1 @@
+"""The ``cspms`` command line: one sub-command group per domain."""

@@ -1,0 +1,221 @@
+"""The ``cspms`` command line. Errors print one line to stderr and exit non-zero; never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from geometry.errors import CspmsError, InputError, InputTooLargeError
+from manufacturing.settings import get_settings
+
+app = typer.Typer(
+    help="CSPMS: custom shoe production management, from foot scan to a traceable pair.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+order_app = typer.Typer(help="Orders through the whole pipeline.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(order_app, name="order")
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+err_console = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Create or migrate the database to the latest schema (SQLite or PostgreSQL, from settings)."""
+    from manufacturing.db.migrate import upgrade
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, revision)
+    typer.echo(f"database at revision {revision}: {_safe_url(settings.resolved_database_url)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's current schema revision."""
+    from manufacturing.db.migrate import current_revision, head_revision
+    from manufacturing.db.session import make_engine
+
+    engine = make_engine(get_settings().resolved_database_url)
+    typer.echo(f"current: {current_revision(engine)}  head: {head_revision()}")
+
+
+@order_app.command("run")
+def order_run(
+    scan: Annotated[Path, typer.Option(help="Foot scan file (STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ).")],
+    options: Annotated[Path, typer.Option(help="Design options JSON, e.g. examples/options-derby.json.")],
+    out: Annotated[Path, typer.Option(help="Folder to write every artifact and manifest.json to.")],
+    email: Annotated[str, typer.Option(help="Customer e-mail the order is filed under.")] = "walk-in@cspms.local",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON on stdout.")] = False,
+) -> None:
+    """Place an order and run its whole pipeline in this process, writing every artifact to OUT."""
+    from configurator.options import parse_options
+    from manufacturing.db.migrate import ensure_schema_current
+    from manufacturing.db.session import session_scope
+    from manufacturing.orders.service import place_order
+    from manufacturing.pipeline.local import run_pipeline_in_process
+    from manufacturing.pipeline.reports import describe_run, export_run_artifacts
+    from manufacturing.pipeline.resources import build_resources
+
+    settings = get_settings()
+    scan_bytes = _read_input_file(scan, settings.max_upload_bytes)
+    design_options = parse_options(_read_input_file(options, 1024 * 1024), source=str(options))
+    resources = build_resources(settings)
+    ensure_schema_current(resources.engine)
+    with session_scope(resources.sessions) as session:
+        placed = place_order(
+            session,
+            resources.store,
+            customer_email=email,
+            scan_filename=scan.name,
+            scan_bytes=scan_bytes,
+            options=design_options,
+        )
+    total = len(placed.run_ids) * len(placed.stages)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err_console, disable=as_json or not err_console.is_terminal,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(f"order {placed.order_number}", total=total)
+        for run_id in placed.run_ids:
+            run_pipeline_in_process(
+                resources,
+                run_id,
+                on_stage_done=lambda o: progress.update(task, advance=1, description=f"{o.stage}: {o.state}"),
+            )
+    with session_scope(resources.sessions) as session:
+        runs = [describe_run(session, run_id) for run_id in placed.run_ids]
+        written = export_run_artifacts(session, resources.store, placed.run_ids[0], out)
+    manifest: dict[str, Any] = {
+        "order_number": placed.order_number,
+        "pair_serials": list(placed.pair_serials),
+        "state": "succeeded" if all(r["state"] == "succeeded" for r in runs) else "failed",
+        "runs": runs,
+        "files": sorted(p.name for p in written),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    if as_json:
+        typer.echo(json.dumps(manifest, indent=2))
+    else:
+        typer.echo(f"order {placed.order_number}: {manifest['state']}; {len(written)} files in {out}/")
+        for name in manifest["files"]:
+            typer.echo(f"  {name}")
+    failed = next((r for r in runs if r["error"]), None)
+    if failed is not None:
+        err = failed["error"]
+        raise _Fail(f"{err['code']}: {err['message']}", EXIT_USER_ERROR)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default: CSPMS_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: CSPMS_PORT).")] = None,
+    embedded_worker: Annotated[
+        bool, typer.Option(help="Also start a pipeline worker process (embedded profile).")
+    ] = True,
+) -> None:
+    """Start the web app (and, by default, a pipeline worker beside it)."""
+    import uvicorn
+
+    from manufacturing.db.migrate import ensure_schema_current
+    from manufacturing.db.session import make_engine
+    from web.api.app import create_app
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_schema_current(make_engine(settings.resolved_database_url))
+    worker = None
+    if embedded_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"])
+    try:
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@app.command("worker")
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes (default: CSPMS_WORKER_CONCURRENCY).")] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+) -> None:
+    """Start a pipeline worker that takes stage tasks from the broker (embedded, Redis or RabbitMQ)."""
+    from manufacturing.pipeline.celery_app import app as celery_app
+
+    settings = get_settings()
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname=cspms-{os.getpid()}@%h",
+        ]
+    )
+
+
+class _Fail(Exception):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _read_input_file(path: Path, max_bytes: int) -> bytes:
+    if not path.is_file():
+        raise InputError(f"{path} does not exist or is not a file", path=str(path))
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputTooLargeError(f"{path} is {size} bytes, over the limit of {max_bytes}", path=str(path))
+    return path.read_bytes()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Entry point: run the app, turning every error into one line on stderr and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except _Fail as fail:
+        err_console.print(f"error: {fail}", highlight=False, soft_wrap=True)
+        sys.exit(fail.exit_code)
+    except CspmsError as exc:
+        err_console.print(f"error: {exc.code}: {exc.message}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USER_ERROR if exc.expected else EXIT_INTERNAL_ERROR)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except typer.Abort:
+        err_console.print("aborted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        err_console.print(f"error: internal_error: {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_INTERNAL_ERROR)
