@@ -1,0 +1,49 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from configurator.options import FitPreference, OptionsError, parse_options
+from configurator.styles import STYLE_NAMES
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_there_is_an_example_options_file_for_every_style_and_each_validates() -> None:
+    files = sorted(EXAMPLES.glob("options-*.json"))
+    styles = {parse_options(f.read_bytes(), source=f.name).style for f in files}
+    assert styles == set(STYLE_NAMES)
+
+
+def test_options_are_normalised() -> None:
+    options = parse_options({"style": "derby", "pieces": {"vamp": {"material": "full-grain-calf", "colour": "#AABBCC"}}})
+    assert options.pieces["vamp"].colour == "#aabbcc"
+    assert options.fit_preference is FitPreference.REGULAR
+    assert options.pairs == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ('{"style": "brogue"}', "unknown style 'brogue'"),
+        ('{"style": "derby", "pieces": {"vamp": {"material": "calf", "colour": "brown"}}}', "pieces.vamp.colour"),
+        ('{"style": "derby", "pieces": {"vamp": {"material": "../etc", "colour": "#000000"}}}', "material"),
+        ('{"style": "derby", "colour": "#000000"}', "colour: Extra inputs are not permitted"),
+        ('{"style": "derby", "pairs": 0}', "pairs"),
+        ('{"style": "derby", "fit_preference": "tight"}', "fit_preference"),
+        ('{"style": ', "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+    ],
+)
+def test_bad_options_name_the_problem(raw: str, fragment: str) -> None:
+    with pytest.raises(OptionsError) as caught:
+        parse_options(raw, source="options.json")
+    assert fragment in caught.value.message
+    assert isinstance(caught.value, ValueError)
+
+
+def test_every_problem_is_listed() -> None:
+    raw = json.dumps({"style": "nope", "pairs": -1})
+    with pytest.raises(OptionsError) as caught:
+        parse_options(raw)
+    assert len(caught.value.details["problems"]) == 2

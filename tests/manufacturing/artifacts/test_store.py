@@ -1,0 +1,86 @@
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from geometry.errors import InputError, InputTooLargeError, NotFoundError, StorageError
+from manufacturing.artifacts import ArtifactStore, storage_key_for
+from tests.conftest import service_unavailable
+
+
+def test_blobs_are_keyed_by_their_sha256_and_stored_once(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    data = b"vamp outline" * 1000
+    first = store.put_bytes(data)
+    second = store.put_bytes(data)
+    assert first == second
+    assert first.sha256 == hashlib.sha256(data).hexdigest()
+    assert store.read_bytes(first.sha256) == data
+    assert store.verify(first.sha256)
+    blobs = [p for p in (tmp_path / "sha256").rglob("*") if p.is_file()]
+    assert blobs == [tmp_path / first.storage_key]
+    assert not any((tmp_path / "tmp").iterdir())
+
+
+def test_keys_that_are_not_digests_are_refused(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    for bad in ("../../etc/passwd", "ab" * 31 + "/x", "A" * 64, ""):
+        with pytest.raises(InputError):
+            store.path_for(bad)
+    with pytest.raises(NotFoundError):
+        store.path_for("0" * 64)
+    assert storage_key_for("ab" * 32).startswith("sha256/ab/ab/")
+
+
+def test_a_stream_over_the_limit_leaves_nothing(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    with pytest.raises(InputTooLargeError):
+        store.put_stream(iter([b"x" * 600, b"x" * 600]), max_bytes=1000)
+    assert not (tmp_path / "sha256").exists()
+    assert not any((tmp_path / "tmp").iterdir())
+
+
+def test_a_writer_killed_mid_write_leaves_no_blob_under_any_key(tmp_path: Path) -> None:
+    # A real process is killed with SIGKILL half-way through a write.
+    script = f"""
+import sys, time
+from manufacturing.artifacts import ArtifactStore
+def chunks():
+    yield b"a" * 1_000_000
+    print("half", flush=True)
+    time.sleep(60)
+    yield b"b" * 1_000_000
+ArtifactStore({str(tmp_path)!r}).put_stream(chunks())
+"""
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "half"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+    assert not (tmp_path / "sha256").exists()
+    # The stray temp file is outside every key and is ignored by readers.
+    assert len(list((tmp_path / "tmp").iterdir())) == 1
+
+
+def test_a_full_store_raises_a_storage_error_and_keeps_earlier_blobs(tmp_path: Path) -> None:
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    if os.geteuid() != 0:
+        service_unavailable("a 1 MiB tmpfs (needs root)", PermissionError("not root"))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], check=True)
+    try:
+        store = ArtifactStore(mount_point)
+        kept = store.put_bytes(b"earlier artifact")
+        with pytest.raises(StorageError, match="full"):
+            store.put_bytes(os.urandom(3 * 1024 * 1024))
+        assert store.read_bytes(kept.sha256) == b"earlier artifact"
+        assert [p for p in (mount_point / "sha256").rglob("*") if p.is_file()] == [mount_point / kept.storage_key]
+        assert not any((mount_point / "tmp").iterdir())
+    finally:
+        time.sleep(0.05)
+        subprocess.run(["umount", str(mount_point)], check=True)

@@ -1,0 +1,72 @@
+"""The stage runner in-process: compute, store, reuse, and record expected errors without retrying."""
+
+import json
+
+from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState
+from manufacturing.db.session import session_scope
+from manufacturing.pipeline.local import run_pipeline_in_process
+from manufacturing.pipeline.reports import describe_run
+from manufacturing.pipeline.resources import Resources
+from manufacturing.pipeline.runner import derive_run_state
+from tests.manufacturing.pipeline.conftest import place
+
+
+def test_a_run_stores_the_scan_summary_and_records_the_stage(resources: Resources, find_template_bytes: bytes) -> None:
+    placed = place(resources, find_template_bytes)
+    outcomes = run_pipeline_in_process(resources, placed.run_ids[0])
+    assert [o.state for o in outcomes] == [StageState.SUCCEEDED]
+    with session_scope(resources.sessions) as session:
+        report = describe_run(session, placed.run_ids[0])
+        run = session.get(PipelineRun, placed.run_ids[0])
+        assert run.pair.design.foot_scan.summary["vertex_count"] == 44_395
+    assert report["state"] == "succeeded"
+    (artifact,) = report["stages"][0]["artifacts"]
+    summary = json.loads(resources.store.read_bytes(artifact["sha256"]))
+    assert summary["face_count"] == 88_786
+    assert report["stages"][0]["duration_ms"] > 0
+
+
+def test_a_second_order_with_the_same_scan_reuses_the_artifact(resources: Resources, find_template_bytes: bytes) -> None:
+    first = place(resources, find_template_bytes)
+    second = place(resources, find_template_bytes)
+    (done,) = run_pipeline_in_process(resources, first.run_ids[0])
+    (again,) = run_pipeline_in_process(resources, second.run_ids[0])
+    assert again.state is StageState.REUSED
+    assert again.artifact_ids == done.artifact_ids
+    with session_scope(resources.sessions) as session:
+        scan = session.get(PipelineRun, second.run_ids[0]).pair.design.foot_scan
+        assert scan.summary["vertex_count"] == 44_395
+
+
+def test_rerunning_a_finished_run_changes_nothing(resources: Resources, find_template_bytes: bytes) -> None:
+    placed = place(resources, find_template_bytes)
+    (first,) = run_pipeline_in_process(resources, placed.run_ids[0])
+    (second,) = run_pipeline_in_process(resources, placed.run_ids[0])
+    assert second == first
+    with session_scope(resources.sessions) as session:
+        assert session.query(StageRun).count() == 1
+
+
+def test_an_unreadable_scan_fails_the_run_once_with_a_typed_error(resources: Resources) -> None:
+    # Sniffs as ASCII STL, but the facets are garbage.
+    broken = b"solid foot\n facet normal 0 0 1\n outer loop\n vertex 1 2\n endloop\n endfacet\nendsolid\n"
+    placed = place(resources, broken, filename="foot.stl", pairs=2)
+    for run_id in placed.run_ids:
+        (outcome,) = run_pipeline_in_process(resources, run_id)
+        assert outcome.state is StageState.FAILED
+        assert outcome.error_code == "input_error"
+    with session_scope(resources.sessions) as session:
+        report = describe_run(session, placed.run_ids[0])
+    assert report["state"] == "failed"
+    assert report["stages"][0]["attempts"] == 1
+    assert report["error"]["message"].startswith("scan.describe: ")
+
+
+def test_run_state_is_derived_from_stage_runs() -> None:
+    planned = ["a", "b"]
+    assert derive_run_state(planned, []) is RunState.QUEUED
+    assert derive_run_state(planned, [StageRun(stage="a", state=StageState.SUCCEEDED)]) is RunState.RUNNING
+    done = [StageRun(stage="a", state=StageState.REUSED), StageRun(stage="b", state=StageState.SUCCEEDED)]
+    assert derive_run_state(planned, done) is RunState.SUCCEEDED
+    failed = [StageRun(stage="a", state=StageState.FAILED)]
+    assert derive_run_state(planned, failed) is RunState.FAILED
