@@ -41,8 +41,8 @@ def describe_scan(data: bytes, filename: str) -> ScanSummary:
         kind="point_cloud" if mesh.is_point_cloud else "mesh",
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        vertex_count=int(len(mesh.vertices)),
-        face_count=int(len(mesh.faces)),
+        vertex_count=len(mesh.vertices),
+        face_count=len(mesh.faces),
         bbox_min=(float(lower[0]), float(lower[1]), float(lower[2])),
         bbox_max=(float(upper[0]), float(upper[1]), float(upper[2])),
     )

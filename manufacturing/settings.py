@@ -90,12 +90,12 @@ class Settings(BaseSettings):
 
     def check(self) -> None:
         """Reject settings that cannot work, naming the setting."""
-        if not self.broker_url.split("://", 1)[0] in {"filesystem", "redis", "rediss", "amqp", "pyamqp"}:
+        if self.broker_url.split("://", 1)[0] not in {"filesystem", "redis", "rediss", "amqp", "pyamqp"}:
             raise ConfigurationError(
                 f"CSPMS_BROKER_URL {self.broker_url!r} is not filesystem://, redis:// or amqp://",
                 setting="broker_url",
             )
-        if not self.resolved_database_url.split(":", 1)[0].split("+", 1)[0] in {"sqlite", "postgresql"}:
+        if self.resolved_database_url.split(":", 1)[0].split("+", 1)[0] not in {"sqlite", "postgresql"}:
             raise ConfigurationError(
                 f"CSPMS_DATABASE_URL {self.database_url!r} is neither SQLite nor PostgreSQL",
                 setting="database_url",
@@ -108,3 +108,14 @@ def get_settings() -> Settings:
     settings = Settings()
     settings.check()
     return settings
+
+
+def settings_reference_markdown() -> str:
+    """The table of every setting, its variable, default and meaning (docs/settings.md embeds it)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = "(development-only value)" if isinstance(field.default, SecretStr) else field.default
+        rows.append(
+            f"| `CSPMS_{name.upper()}` | `{'' if default is None else default}` | {field.description} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -69,7 +69,9 @@ def sniff_mesh_format(data: bytes, filename: str = "") -> MeshFormat:
     if stripped.startswith(("OFF", "COFF", "NOFF")):
         return "off"
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if any(line.startswith(("v ", "f ", "vn ", "vt ", "o ", "g ", "mtllib", "usemtl")) for line in lines[:50]):
+    if any(
+        line.startswith(("v ", "f ", "vn ", "vt ", "o ", "g ", "mtllib", "usemtl")) for line in lines[:50]
+    ):
         return "obj"
     if lines and all(_is_number_row(line) for line in lines[:20]):
         return "xyz"
@@ -93,7 +95,8 @@ def read_mesh(data: bytes, filename: str = "", max_elements: int = 20_000_000) -
         vertices, faces = _read_with_trimesh(data, fmt, filename)
     if len(vertices) + len(faces) > max_elements:
         raise InputError(
-            f"{filename!r} has {len(vertices)} vertices and {len(faces)} faces, over the limit of {max_elements}",
+            f"{filename!r} has {len(vertices)} vertices and {len(faces)} faces, "
+            f"over the limit of {max_elements}",
             filename=filename,
         )
     if len(vertices) == 0:
@@ -165,4 +168,3 @@ def _is_number_row(line: str) -> bool:
     except ValueError:
         return False
     return True
-

@@ -50,15 +50,21 @@ def get_artifact(session: Session, artifact_id: int) -> Artifact:
     return artifact
 
 
-def find_stage_outputs(session: Session, input_key: str, stage: str, stage_version: int) -> Sequence[Artifact]:
+def find_stage_outputs(
+    session: Session, input_key: str, stage: str, stage_version: int
+) -> Sequence[Artifact]:
     return session.scalars(
         select(Artifact)
-        .where(Artifact.input_key == input_key, Artifact.stage == stage, Artifact.stage_version == stage_version)
+        .where(
+            Artifact.input_key == input_key, Artifact.stage == stage, Artifact.stage_version == stage_version
+        )
         .order_by(Artifact.id)
     ).all()
 
 
-def find_artifact(session: Session, input_key: str, stage: str, stage_version: int, kind: str) -> Artifact | None:
+def find_artifact(
+    session: Session, input_key: str, stage: str, stage_version: int, kind: str
+) -> Artifact | None:
     return session.scalars(
         select(Artifact).where(
             Artifact.input_key == input_key,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from celery import Celery, chain
 
-
 RUN_STAGE_TASK = "cspms.run_stage"
 
 

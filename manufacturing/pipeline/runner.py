@@ -32,7 +32,7 @@ class StageOutcome:
 
 
 def derive_run_state(planned: Sequence[str], stage_runs: Sequence[StageRun]) -> RunState:
-    """A run's state follows from its stage runs: any failure fails it; all planned stages done succeeds it."""
+    """A run's state follows from its stage runs: a failure fails it; all planned stages done succeed it."""
     by_stage = {sr.stage: sr.state for sr in stage_runs}
     if StageState.FAILED in by_stage.values():
         return RunState.FAILED
@@ -121,7 +121,9 @@ def record_stage_error(
 def _stage_run_for(session: Session, run: PipelineRun, stage_name: str, version: int) -> StageRun:
     stage_run = repositories.get_stage_run(session, run.id, stage_name)
     if stage_run is None:
-        stage_run = StageRun(pipeline_run=run, stage=stage_name, stage_version=version, state=StageState.RUNNING)
+        stage_run = StageRun(
+            pipeline_run=run, stage=stage_name, stage_version=version, state=StageState.RUNNING
+        )
         session.add(stage_run)
         session.flush()
     return stage_run

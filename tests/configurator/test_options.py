@@ -16,7 +16,9 @@ def test_there_is_an_example_options_file_for_every_style_and_each_validates() -
 
 
 def test_options_are_normalised() -> None:
-    options = parse_options({"style": "derby", "pieces": {"vamp": {"material": "full-grain-calf", "colour": "#AABBCC"}}})
+    options = parse_options(
+        {"style": "derby", "pieces": {"vamp": {"material": "full-grain-calf", "colour": "#AABBCC"}}}
+    )
     assert options.pieces["vamp"].colour == "#aabbcc"
     assert options.fit_preference is FitPreference.REGULAR
     assert options.pairs == 1
@@ -26,7 +28,10 @@ def test_options_are_normalised() -> None:
     ("raw", "fragment"),
     [
         ('{"style": "brogue"}', "unknown style 'brogue'"),
-        ('{"style": "derby", "pieces": {"vamp": {"material": "calf", "colour": "brown"}}}', "pieces.vamp.colour"),
+        (
+            '{"style": "derby", "pieces": {"vamp": {"material": "calf", "colour": "brown"}}}',
+            "pieces.vamp.colour",
+        ),
         ('{"style": "derby", "pieces": {"vamp": {"material": "../etc", "colour": "#000000"}}}', "material"),
         ('{"style": "derby", "colour": "#000000"}', "colour: Extra inputs are not permitted"),
         ('{"style": "derby", "pairs": 0}', "pairs"),

@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="CSPMS",
-        summary="Custom shoe production management: foot scan to a traceable, cut, stitched and shipped pair.",
+        summary="Custom shoe production management: a foot scan to a traceable, shipped pair.",
         version="0.1.0",
     )
     app.state.resources = build_resources(settings)

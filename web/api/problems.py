@@ -17,7 +17,13 @@ log = logging.getLogger(__name__)
 
 
 def problem(status: int, code: str, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
-    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "instance": instance}
+    body = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
     body.update({"code": code, **extra})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -51,6 +57,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
         return problem(
-            500, "internal_error", "Internal error", "an unexpected error occurred; it has been logged",
+            500,
+            "internal_error",
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
             request.url.path,
         )

@@ -12,7 +12,8 @@ _CHUNK_BYTES = 1024 * 1024
 async def read_upload_limited(upload: UploadFile, max_bytes: int) -> bytes:
     if upload.size is not None and upload.size > max_bytes:
         raise InputTooLargeError(
-            f"{upload.filename!r} is {upload.size} bytes, over the limit of {max_bytes}", limit_bytes=max_bytes
+            f"{upload.filename!r} is {upload.size} bytes, over the limit of {max_bytes}",
+            limit_bytes=max_bytes,
         )
     chunks = []
     total = 0

@@ -56,12 +56,22 @@ def db_current() -> None:
     typer.echo(f"current: {current_revision(engine)}  head: {head_revision()}")
 
 
+@app.command("settings")
+def show_settings() -> None:
+    """Print every setting (CSPMS_* variable), its default and its meaning, as a Markdown table."""
+    from manufacturing.settings import settings_reference_markdown
+
+    typer.echo(settings_reference_markdown(), nl=False)
+
+
 @order_app.command("run")
 def order_run(
     scan: Annotated[Path, typer.Option(help="Foot scan file (STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ).")],
     options: Annotated[Path, typer.Option(help="Design options JSON, e.g. examples/options-derby.json.")],
     out: Annotated[Path, typer.Option(help="Folder to write every artifact and manifest.json to.")],
-    email: Annotated[str, typer.Option(help="Customer e-mail the order is filed under.")] = "walk-in@cspms.local",
+    email: Annotated[
+        str, typer.Option(help="Customer e-mail the order is filed under.")
+    ] = "walk-in@cspms.local",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON on stdout.")] = False,
 ) -> None:
     """Place an order and run its whole pipeline in this process, writing every artifact to OUT."""
@@ -119,7 +129,7 @@ def order_run(
     failed = next((r for r in runs if r["error"]), None)
     if failed is not None:
         err = failed["error"]
-        raise _Fail(f"{err['code']}: {err['message']}", EXIT_USER_ERROR)
+        raise _CommandFailedError(f"{err['code']}: {err['message']}", EXIT_USER_ERROR)
 
 
 @app.command("serve")
@@ -156,7 +166,9 @@ def serve(
 
 @app.command("worker")
 def worker(
-    concurrency: Annotated[int | None, typer.Option(help="Worker processes (default: CSPMS_WORKER_CONCURRENCY).")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Worker processes (default: CSPMS_WORKER_CONCURRENCY).")
+    ] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
 ) -> None:
     """Start a pipeline worker that takes stage tasks from the broker (embedded, Redis or RabbitMQ)."""
@@ -175,7 +187,7 @@ def worker(
     )
 
 
-class _Fail(Exception):
+class _CommandFailedError(Exception):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
@@ -200,7 +212,7 @@ def main() -> None:
     """Entry point: run the app, turning every error into one line on stderr and an exit code."""
     try:
         app(standalone_mode=False)
-    except _Fail as fail:
+    except _CommandFailedError as fail:
         err_console.print(f"error: {fail}", highlight=False, soft_wrap=True)
         sys.exit(fail.exit_code)
     except CspmsError as exc:
@@ -217,5 +229,7 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        err_console.print(f"error: internal_error: {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"error: internal_error: {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True
+        )
         sys.exit(EXIT_INTERNAL_ERROR)

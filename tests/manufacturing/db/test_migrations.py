@@ -7,11 +7,26 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from manufacturing.db.migrate import current_revision, downgrade, ensure_schema_current, head_revision, upgrade
+from manufacturing.db.migrate import (
+    current_revision,
+    downgrade,
+    ensure_schema_current,
+    head_revision,
+    upgrade,
+)
 from manufacturing.db.models import Base
 from manufacturing.db.session import make_engine
 
-TABLES = {"customer", "foot_scan", "design", "customer_order", "pair", "artifact", "pipeline_run", "stage_run"}
+TABLES = {
+    "customer",
+    "foot_scan",
+    "design",
+    "customer_order",
+    "pair",
+    "artifact",
+    "pipeline_run",
+    "stage_run",
+}
 
 
 def _check_schema(url: str) -> None:
@@ -19,7 +34,7 @@ def _check_schema(url: str) -> None:
     engine = make_engine(url)
     try:
         assert current_revision(engine) == head_revision()
-        assert TABLES <= set(inspect(engine).get_table_names())
+        assert set(inspect(engine).get_table_names()) >= TABLES
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"

@@ -11,7 +11,9 @@ from manufacturing.pipeline.runner import derive_run_state
 from tests.manufacturing.pipeline.conftest import place
 
 
-def test_a_run_stores_the_scan_summary_and_records_the_stage(resources: Resources, find_template_bytes: bytes) -> None:
+def test_a_run_stores_the_scan_summary_and_records_the_stage(
+    resources: Resources, find_template_bytes: bytes
+) -> None:
     placed = place(resources, find_template_bytes)
     outcomes = run_pipeline_in_process(resources, placed.run_ids[0])
     assert [o.state for o in outcomes] == [StageState.SUCCEEDED]
@@ -26,7 +28,9 @@ def test_a_run_stores_the_scan_summary_and_records_the_stage(resources: Resource
     assert report["stages"][0]["duration_ms"] > 0
 
 
-def test_a_second_order_with_the_same_scan_reuses_the_artifact(resources: Resources, find_template_bytes: bytes) -> None:
+def test_a_second_order_with_the_same_scan_reuses_the_artifact(
+    resources: Resources, find_template_bytes: bytes
+) -> None:
     first = place(resources, find_template_bytes)
     second = place(resources, find_template_bytes)
     (done,) = run_pipeline_in_process(resources, first.run_ids[0])

@@ -1,0 +1,89 @@
+"""The ``cspms`` command as a user runs it: a real process, real files, one-line errors."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+def cspms(*args: str, var_dir: Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CSPMS_VAR_DIR": str(var_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["db"], ["db", "upgrade"], ["order"], ["order", "run"], ["serve"], ["worker"]]
+)
+def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
+    result = cspms(*command, "--help", var_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_order_run_writes_every_artifact(tmp_path: Path, find_template_path: Path) -> None:
+    out = tmp_path / "out"
+    result = cspms(
+        "order", "run", "--scan", str(find_template_path), "--options", "examples/options-derby.json",
+        "--out", str(out), "--json", var_dir=tmp_path / "var",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(result.stdout)
+    assert manifest["state"] == "succeeded"
+    assert manifest == json.loads((out / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"scan-summary.json"}
+    summary = json.loads((out / "scan-summary.json").read_text())
+    assert summary["vertex_count"] == 44_395
+
+
+def test_db_upgrade_then_current(tmp_path: Path) -> None:
+    assert cspms("db", "upgrade", var_dir=tmp_path).returncode == 0
+    current = cspms("db", "current", var_dir=tmp_path)
+    assert current.returncode == 0
+    assert "current: 0001" in current.stdout
+
+
+@pytest.mark.parametrize(
+    ("scan", "options", "expected"),
+    [
+        ("missing.obj", "examples/options-derby.json", "missing.obj does not exist"),
+        ("pyproject.toml", "examples/options-derby.json", "unsupported_format"),
+        ("{scan}", "pyproject.toml", "invalid_options"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_a_nonzero_exit(
+    scan: str, options: str, expected: str, tmp_path: Path, find_template_path: Path
+) -> None:
+    result = cspms(
+        "order", "run", "--scan", scan.format(scan=find_template_path), "--options", options,
+        "--out", str(tmp_path / "out"), var_dir=tmp_path / "var",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_bad_setting_is_reported_by_name(tmp_path: Path) -> None:
+    env = {**os.environ, "CSPMS_VAR_DIR": str(tmp_path), "CSPMS_BROKER_URL": "kafka://nowhere"}
+    result = subprocess.run(
+        [sys.executable, "-m", "web.cli", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+    assert result.returncode != 0
+    assert "CSPMS_BROKER_URL" in result.stderr
+    assert "Traceback" not in result.stderr
