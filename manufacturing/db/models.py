@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -36,6 +37,18 @@ NAMING_CONVENTION = {
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database (SQLite returns naive values: mark them UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -69,7 +82,7 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     scans: Mapped[list[FootScan]] = relationship(back_populates="customer")
 
@@ -87,7 +100,7 @@ class FootScan(Base):
     upload_artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id"))
     # Filled by the scan stages: format, counts, side, measurements (mm).
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     customer: Mapped[Customer] = relationship(back_populates="scans")
     upload_artifact: Mapped[Artifact] = relationship(foreign_keys=[upload_artifact_id])
@@ -109,7 +122,7 @@ class Design(Base):
     foot_scan_id: Mapped[int | None] = mapped_column(ForeignKey("foot_scan.id"))
     style: Mapped[str] = mapped_column(String(64))
     options: Mapped[dict[str, Any]] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     foot_scan: Mapped[FootScan | None] = relationship()
 
@@ -120,7 +133,7 @@ class Order(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     pairs: Mapped[list[Pair]] = relationship(back_populates="order", order_by="Pair.id")
 
@@ -134,7 +147,7 @@ class Pair(Base):
     serial: Mapped[str] = mapped_column(String(32), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), index=True)
     design_id: Mapped[int] = mapped_column(ForeignKey("design.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     order: Mapped[Order] = relationship(back_populates="pairs")
     design: Mapped[Design] = relationship()
@@ -162,7 +175,7 @@ class Artifact(Base):
     input_key: Mapped[str] = mapped_column(String(200))
     stage: Mapped[str] = mapped_column(String(64))  # "upload" for user files
     stage_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class PipelineRun(Base):
@@ -174,9 +187,9 @@ class PipelineRun(Base):
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"), index=True)
     stages: Mapped[list[Any]] = mapped_column()  # planned stage names, in order
     state: Mapped[RunState] = mapped_column(_enum(RunState), default=RunState.QUEUED)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
 
@@ -196,8 +209,8 @@ class StageRun(Base):
     stage_version: Mapped[int] = mapped_column(Integer)
     state: Mapped[StageState] = mapped_column(_enum(StageState))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     duration_ms: Mapped[float | None] = mapped_column()
     artifact_ids: Mapped[list[Any]] = mapped_column(default=list)
     error_code: Mapped[str | None] = mapped_column(String(64))
