@@ -1,12 +1,32 @@
-"""Foot scans: what an uploaded scan file is (format, counts, extent), before any clean-up."""
+"""Foot scans in; a clean, oriented, measured foot out.
+
+``describe_scan`` says what a file is; ``ingest_scan`` runs the whole chain: read (format sniffed from the
+content) → keep one foot (largest part; outlier removal for clouds; a second foot-sized part is an error)
+→ units → fill small holes (meshes) or smooth noise (clouds) → orient (lasts.orientation) → cut the leg at
+``cut_height`` × foot length → check the shape is a whole foot → landmarks → measurements.
+
+Point clouds are measured directly, without surface reconstruction: girths are convex hulls of thin
+slabs of points, which bridge holes the way a tape does (see docs/measurements.md for the figures).
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
 
-from geometry.exchange.meshes import read_mesh
+import numpy as np
+
+from geometry.errors import InputTooLargeError
+from geometry.exchange.meshes import MeshData, read_mesh
+from geometry.meshes import face_component_labels, fill_small_holes, keep_faces
+from geometry.pointclouds import project_to_local_planes, statistical_inlier_mask, voxel_cluster_labels
+from lasts.errors import IncompleteFootError, NotAFootError, SeveralFeetError
+from lasts.landmarks import Landmarks, find_landmarks
+from lasts.measurements import FootMeasurements, measure_foot
+from lasts.orientation import FootFrame, Side, orient_foot, rough_frame
+from lasts.surface import FootSurface
+from lasts.units import Unit, UnitDecision, decide_units
 
 
 @dataclass(frozen=True)
@@ -32,7 +52,10 @@ class ScanSummary:
 
 def describe_scan(data: bytes, filename: str) -> ScanSummary:
     """Read a scan file and summarise it; raises ``InputError`` subclasses for unreadable files."""
-    mesh = read_mesh(data, filename)
+    return summarise_mesh(read_mesh(data, filename), data, filename)
+
+
+def summarise_mesh(mesh: MeshData, data: bytes, filename: str) -> ScanSummary:
     lower = mesh.vertices.min(axis=0)
     upper = mesh.vertices.max(axis=0)
     return ScanSummary(
@@ -41,8 +64,182 @@ def describe_scan(data: bytes, filename: str) -> ScanSummary:
         kind="point_cloud" if mesh.is_point_cloud else "mesh",
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        vertex_count=len(mesh.vertices),
-        face_count=len(mesh.faces),
+        vertex_count=int(len(mesh.vertices)),
+        face_count=int(len(mesh.faces)),
         bbox_min=(float(lower[0]), float(lower[1]), float(lower[2])),
         bbox_max=(float(upper[0]), float(upper[1]), float(upper[2])),
     )
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read a scan. ``cut_height`` is a fraction of foot length: the leg above it is dropped."""
+
+    units: Unit | Literal["auto"] = "auto"
+    side: Side | Literal["auto"] = "auto"
+    cut_height: float = 0.6
+    max_points: int = 2_000_000
+    # Another part this large (relative to the largest) means a second foot in the file.
+    second_foot_ratio: float = 0.3
+
+
+@dataclass(frozen=True)
+class CleanupReport:
+    input_points: int
+    kept_points: int
+    removed_parts: int
+    outliers_removed: int
+    holes_filled_faces: int
+    denoised: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MeasuredFoot:
+    """A scan turned into a measured foot, everything in mm in the measuring frame."""
+
+    summary: ScanSummary
+    units: UnitDecision
+    frame: FootFrame
+    surface: FootSurface
+    landmarks: Landmarks
+    measurements: FootMeasurements
+    cleanup: CleanupReport
+
+    @property
+    def side(self) -> Side:
+        return self.frame.side
+
+    def to_dict(self) -> dict[str, Any]:
+        """The measurement record (the JSON of ``cspms scan measure``)."""
+        return {
+            "side": self.side,
+            "units_detected": self.units.unit,
+            "units_were_detected": self.units.detected,
+            **{k: v for k, v in self.measurements.values().items()},
+            "landmarks": self.landmarks.as_dict(),
+            "frame_from_scan": [[round(float(c), 9) for c in row] for row in self.frame.matrix()],
+            "side_votes": {k: round(v, 3) for k, v in self.frame.side_votes.items()},
+            "cleanup": self.cleanup.to_dict(),
+            "scan": self.summary.to_dict(),
+        }
+
+
+def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None) -> MeasuredFoot:
+    """Read, clean, scale, orient, cut and measure a foot scan. Typed ``ScanError``s for anything unusable."""
+    options = options or IngestOptions()
+    mesh = read_mesh(data, filename)
+    summary = summarise_mesh(mesh, data, filename)
+    if summary.vertex_count > options.max_points:
+        raise InputTooLargeError(
+            f"{filename!r} has {summary.vertex_count} points, over the limit of {options.max_points}",
+            limit_points=options.max_points,
+        )
+    vertices, faces, report = _keep_one_foot(mesh.vertices, mesh.faces, options)
+    _, length_file_units = rough_frame(vertices)
+    units = decide_units(length_file_units, options.units)
+    vertices = vertices * units.mm_per_unit
+    if len(faces):
+        before = len(faces)
+        vertices, faces = fill_small_holes(
+            vertices, faces, max_hole_size=0.1 * length_file_units * units.mm_per_unit
+        )
+        report = replace(report, holes_filled_faces=len(faces) - before)
+    else:
+        vertices = project_to_local_planes(vertices)
+        report = replace(report, denoised=True)
+    frame, length_mm = orient_foot(vertices, options.side)
+    framed = frame.apply(vertices)
+    framed, faces = _cut_leg(framed, faces, options.cut_height * length_mm)
+    surface = FootSurface(framed, faces)
+    check_foot_shape(surface)
+    landmarks = find_landmarks(surface, frame.medial_sign)
+    measurements = measure_foot(surface, landmarks)
+    return MeasuredFoot(
+        summary=summary,
+        units=units,
+        frame=frame,
+        surface=surface,
+        landmarks=landmarks,
+        measurements=measurements,
+        cleanup=replace(report, kept_points=len(framed)),
+    )
+
+
+def _keep_one_foot(
+    vertices: np.ndarray, faces: np.ndarray, options: IngestOptions
+) -> tuple[np.ndarray, np.ndarray, CleanupReport]:
+    """Largest connected part (meshes) or cluster (clouds, after outlier removal); refuse two feet."""
+    input_points = len(vertices)
+    outliers = 0
+    if len(faces):
+        labels = face_component_labels(faces, len(vertices))
+        sizes = np.bincount(labels)
+    else:
+        inliers = statistical_inlier_mask(vertices)
+        outliers = int((~inliers).sum())
+        vertices = vertices[inliers]
+        extent = float(np.ptp(vertices, axis=0).max())
+        labels = voxel_cluster_labels(vertices, voxel_mm=extent / 60.0)
+        sizes = np.bincount(labels)
+    if len(sizes) > 1 and sizes[1] >= options.second_foot_ratio * sizes[0]:
+        raise SeveralFeetError(
+            f"the scan holds {int((sizes >= options.second_foot_ratio * sizes[0]).sum())} foot-sized parts; "
+            "scan each foot on its own",
+            part_sizes=[int(s) for s in sizes[:4]],
+        )
+    if len(faces):
+        vertices, faces = keep_faces(vertices, faces, labels == 0)
+    else:
+        vertices = vertices[labels == 0]
+    report = CleanupReport(
+        input_points=input_points,
+        kept_points=len(vertices),
+        removed_parts=int(len(sizes) - 1),
+        outliers_removed=outliers,
+        holes_filled_faces=0,
+        denoised=False,
+    )
+    return vertices, faces, report
+
+
+def _cut_leg(framed: np.ndarray, faces: np.ndarray, cut_height_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the leg above the cut height (whole faces for meshes)."""
+    if len(faces) == 0:
+        return framed[framed[:, 2] <= cut_height_mm], faces
+    keep = framed[faces, 2].max(axis=1) <= cut_height_mm
+    return keep_faces(framed, faces, keep)
+
+
+def check_foot_shape(surface: FootSurface) -> None:
+    """Refuse shapes that are not a whole foot, naming what looks wrong."""
+    v = surface.vertices
+    length = surface.length_mm
+    width = float(np.ptp(v[:, 1]))
+    height = float(v[:, 2].max())
+    if not 0.25 <= width / length <= 0.6:
+        raise NotAFootError(
+            f"the shape is {length:.0f} mm long and {width:.0f} mm wide: a foot is 25–60 % as wide as it is long",
+            length_mm=length,
+            width_mm=width,
+        )
+    if height < 0.15 * length:
+        raise IncompleteFootError(
+            f"the scan is only {height:.0f} mm high for a {length:.0f} mm foot: "
+            "it has no upper surface (a plantar imprint?)",
+            height_mm=height,
+        )
+    for name, position in (("heel", 0.03), ("toe", 0.97)):
+        end = np.abs(v[:, 0] - position * length) < 0.01 * length
+        middle = np.abs(v[:, 0] - 0.65 * length) < 0.01 * length
+        if end.sum() < 3 or middle.sum() < 3:
+            raise IncompleteFootError(f"the scan has too few points near the {name}", end=name)
+        end_width = float(np.ptp(v[end, 1]))
+        if end_width > 0.75 * float(np.ptp(v[middle, 1])):
+            raise IncompleteFootError(
+                f"the {name} end of the scan is cut off flat ({end_width:.0f} mm wide at its end): "
+                f"is the {name} missing?",
+                end=name,
+            )

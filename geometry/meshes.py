@@ -1,0 +1,60 @@
+"""Triangle-mesh repair: connected parts, small holes, areas. Vectorised (scipy, trimesh, open3d)."""
+
+from __future__ import annotations
+
+import numpy as np
+import open3d as o3d
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+def face_component_labels(faces: np.ndarray, vertex_count: int) -> np.ndarray:
+    """Connected parts of a mesh (faces sharing a vertex are connected).
+
+    faces : (m, 3) int; returns (m,) int labels: 0 = the part with most faces, 1 = the next, ...
+    """
+    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]]])
+    graph = coo_matrix(
+        (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(vertex_count, vertex_count)
+    )
+    _, vertex_labels = connected_components(graph, directed=False)
+    labels = vertex_labels[faces[:, 0]]
+    unique, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    rank = np.empty(len(unique), dtype=np.int64)
+    rank[np.argsort(-counts, kind="stable")] = np.arange(len(unique))
+    return rank[inverse]
+
+
+def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(m,) area of each triangle, in squared input units."""
+    tri = vertices[faces]
+    return 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+
+
+def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(m, 3) unit normal of each triangle (zero for degenerate ones)."""
+    tri = vertices[faces]
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    norms = np.linalg.norm(cross, axis=1, keepdims=True)
+    return np.divide(cross, norms, out=np.zeros_like(cross), where=norms > 0)
+
+
+def keep_faces(vertices: np.ndarray, faces: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sub-mesh of the faces in ``mask`` with unused vertices dropped and indices remapped."""
+    kept = faces[mask]
+    used, inverse = np.unique(kept, return_inverse=True)
+    return vertices[used], inverse.reshape(-1, 3)
+
+
+def fill_small_holes(
+    vertices: np.ndarray, faces: np.ndarray, max_hole_size: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Close holes whose boundary is shorter than ``max_hole_size`` (input units), with open3d."""
+    mesh = o3d.t.geometry.TriangleMesh(
+        o3d.core.Tensor(np.ascontiguousarray(vertices, dtype=np.float64)),
+        o3d.core.Tensor(np.ascontiguousarray(faces, dtype=np.int64)),
+    )
+    filled = mesh.fill_holes(hole_size=max_hole_size)
+    return filled.vertex.positions.numpy().astype(np.float64), filled.triangle.indices.numpy().astype(
+        np.int64
+    )

@@ -1,0 +1,105 @@
+"""Plane sections of meshes and point clouds, and tape-measure girths.
+
+A girth is measured as a tape would: pulled tight around the section, so it bridges concavities. That is
+the perimeter of the convex hull of the section, computed in the cutting plane.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import ConvexHull, QhullError
+
+from geometry.tolerance import TOL
+
+
+def plane_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors (3,) spanning the plane with this normal, right-handed with it."""
+    n = np.asarray(normal, dtype=np.float64)
+    n = n / np.linalg.norm(n)
+    helper = np.array([1.0, 0.0, 0.0]) if abs(n[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    u = np.cross(n, helper)
+    u /= np.linalg.norm(u)
+    return u, np.cross(n, u)
+
+
+def mesh_plane_section(
+    vertices: np.ndarray, faces: np.ndarray, origin: np.ndarray, normal: np.ndarray
+) -> np.ndarray:
+    """Segments where a triangle mesh crosses a plane.
+
+    vertices : (n, 3) float, mm; faces : (m, 3) int
+    returns : (k, 2, 3) float, mm, the segment end points (k = 0 when the plane misses)
+    """
+    n = np.asarray(normal, dtype=np.float64)
+    n = n / np.linalg.norm(n)
+    distance = (vertices - origin) @ n
+    below = distance < 0
+    # Cheap boolean test first: a face crosses when its corners are not all on one side.
+    side = below[faces]
+    crossing = (side[:, 0] != side[:, 1]) | (side[:, 1] != side[:, 2])
+    if not crossing.any():
+        return np.empty((0, 2, 3))
+    tri_d = distance[faces[crossing]]
+    tri_v = vertices[faces[crossing]]  # (c, 3, 3)
+    # Each crossing triangle has exactly two edges whose ends lie on opposite sides.
+    starts = np.array([0, 1, 2])
+    ends = np.array([1, 2, 0])
+    d0 = tri_d[:, starts]
+    d1 = tri_d[:, ends]
+    cuts = (d0 < 0) != (d1 < 0)  # (c, 3) edges crossing (a corner exactly on the plane counts above)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(cuts, d0 / (d0 - d1), 0.0)
+    points = tri_v[:, starts] + t[..., None] * (tri_v[:, ends] - tri_v[:, starts])  # (c, 3, 3)
+    order = np.argsort(~cuts, axis=1, kind="stable")[:, :2]  # the two crossing edges first
+    return np.take_along_axis(points, order[..., None], axis=1)
+
+
+def cloud_plane_section(
+    points: np.ndarray, origin: np.ndarray, normal: np.ndarray, slab_mm: float = TOL.cloud_slab_mm
+) -> np.ndarray:
+    """Cloud points within ``slab_mm`` of a plane, projected onto it.
+
+    points : (n, 3) float, mm; returns (k, 3) float, mm
+    """
+    n = np.asarray(normal, dtype=np.float64)
+    n = n / np.linalg.norm(n)
+    distance = (points - origin) @ n
+    near = np.abs(distance) <= slab_mm
+    return points[near] - distance[near, None] * n
+
+
+def hull_perimeter_mm(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> float:
+    """Perimeter of the convex hull of points lying in a plane (a tape pulled around them).
+
+    points : (k, 3) float, mm, on or near the plane; returns 0.0 for fewer than 3 distinct points.
+    """
+    flat = to_plane_2d(points, origin, normal)
+    if len(flat) < 3:
+        return 0.0
+    try:
+        hull = ConvexHull(flat)
+    except QhullError:  # all points on a line
+        return 0.0
+    ring = flat[hull.vertices]
+    return float(np.linalg.norm(np.roll(ring, -1, axis=0) - ring, axis=1).sum())
+
+
+def hull_ring_3d(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """The convex hull of in-plane points as an ordered ring (h, 3), mm (for drawing girth lines)."""
+    flat = to_plane_2d(points, origin, normal)
+    if len(flat) < 3:
+        return np.empty((0, 3))
+    try:
+        hull = ConvexHull(flat)
+    except QhullError:
+        return np.empty((0, 3))
+    u, v = plane_basis(normal)
+    ring = flat[hull.vertices]
+    return origin + ring[:, :1] * u + ring[:, 1:] * v
+
+
+def to_plane_2d(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Coordinates (k, 2) of points in the plane's own basis (``plane_basis``)."""
+    u, v = plane_basis(normal)
+    rel = np.asarray(points, dtype=np.float64).reshape(-1, 3) - origin
+    return np.column_stack([rel @ u, rel @ v])

@@ -1,0 +1,208 @@
+"""Foot (and last) measurements in mm, one definition each, on a surface in the measuring frame.
+
+Girths are tape girths: the convex-hull perimeter of a plane section (a tape bridges hollows). Where a
+definition says "smallest", the plane is searched and the tightest loop is kept. docs/measurements.md
+explains and draws every one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from lasts.landmarks import Landmarks
+from lasts.surface import FootSurface
+
+Y = np.array([0.0, 1.0, 0.0])
+
+
+@dataclass(frozen=True)
+class MeasureRules:
+    """Documented, overridable choices (fractions of foot length L unless a unit is named)."""
+
+    heel_width_region: float = 0.25  # rear part of the foot searched for the heel's greatest width
+    heel_width_max_height: float = 0.12
+    toe_region: float = 0.15  # front part of the foot searched for the toe height
+    waist_steps: int = 24
+    # Tilt of planes pivoting on the heel (degrees from the floor) searched for the long heel girth.
+    long_heel_angles_deg: tuple[float, float] = (20.0, 80.0)
+    short_heel_angles_deg: tuple[float, float] = (5.0, 60.0)
+    # A girth plane must stay this far below the top of the scan (where the leg was cut), mm.
+    cut_margin_mm: float = 3.0
+    ankle_above_malleolus_mm: float = 15.0
+
+
+DEFAULT_MEASURE_RULES = MeasureRules()
+
+
+@dataclass(frozen=True)
+class GirthLine:
+    """Where a girth was taken: the plane (origin, normal) and the tape's path, all mm."""
+
+    name: str
+    origin: np.ndarray
+    normal: np.ndarray
+    ring: np.ndarray
+
+
+@dataclass(frozen=True)
+class FootMeasurements:
+    foot_length_mm: float
+    ball_girth_mm: float
+    ball_width_mm: float
+    ball_length_mm: float
+    instep_girth_mm: float
+    waist_girth_mm: float
+    long_heel_girth_mm: float | None
+    short_heel_girth_mm: float | None
+    heel_width_mm: float
+    arch_height_mm: float
+    toe_height_mm: float
+    ankle_girth_mm: float | None
+    girth_lines: list[GirthLine] = field(default_factory=list, compare=False, repr=False)
+
+    def values(self) -> dict[str, float | None]:
+        data = asdict(self)
+        data.pop("girth_lines")
+        return {k: (None if v is None else round(float(v), 2)) for k, v in data.items()}
+
+
+def _plane_through_line(pivot: np.ndarray, tilt_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """The plane containing the transverse line (along y) through ``pivot``, rising forward at ``tilt_deg``."""
+    tilt = np.radians(tilt_deg)
+    return pivot, np.array([-np.sin(tilt), 0.0, np.cos(tilt)])
+
+
+def _tightest(
+    surface: FootSurface, pivot: np.ndarray, angles_deg: tuple[float, float], valid: object
+) -> tuple[float, float] | None:
+    """Smallest girth over planes through ``pivot`` tilted within ``angles_deg``; (girth, angle) or None."""
+
+    def girth_at(angle: float) -> float:
+        origin, normal = _plane_through_line(pivot, angle)
+        points = surface.section_points(origin, normal)
+        if len(points) < 3 or not valid(points):  # type: ignore[operator]
+            return np.inf
+        return surface.girth_mm(origin, normal, points)
+
+    coarse = np.linspace(angles_deg[0], angles_deg[1], 13)
+    values = np.array([girth_at(a) for a in coarse])
+    if not np.isfinite(values).any():
+        return None
+    best = int(np.argmin(values))
+    step = coarse[1] - coarse[0]
+    low, high = max(angles_deg[0], coarse[best] - step), min(angles_deg[1], coarse[best] + step)
+    result = minimize_scalar(girth_at, bounds=(low, high), method="bounded", options={"xatol": 0.1})
+    if np.isfinite(result.fun) and result.fun <= values[best]:
+        return float(result.fun), float(result.x)
+    return float(values[best]), float(coarse[best])
+
+
+def measure_foot(
+    surface: FootSurface, landmarks: Landmarks, rules: MeasureRules = DEFAULT_MEASURE_RULES
+) -> FootMeasurements:
+    v = surface.vertices
+    x, y, z = v.T
+    length = float(landmarks.toe_tip[0] - landmarks.pternion[0])
+    # Sections must stay below the leg's top (the cut, a cap or the scan's rim).
+    cap_floor = landmarks.sphyrion[2] if landmarks.sphyrion is not None else 0.35 * length
+    top = surface.complete_height_mm(cap_min_height_mm=cap_floor)
+    lines: list[GirthLine] = []
+
+    def girth(name: str, origin: np.ndarray, normal: np.ndarray) -> float:
+        lines.append(GirthLine(name, origin, normal, surface.girth_ring(origin, normal)))
+        return surface.girth_mm(origin, normal)
+
+    # Ball: vertical plane through MTP1 and MTP5.
+    mtp_line = landmarks.mtp5 - landmarks.mtp1
+    ball_normal = np.cross(mtp_line, [0.0, 0.0, 1.0])
+    ball_normal /= np.linalg.norm(ball_normal)
+    ball_girth = girth("ball", landmarks.mtp1, ball_normal)
+    ball_width = float(np.linalg.norm(mtp_line[:2]))
+    ball_length = float(landmarks.mtp1[0] - landmarks.pternion[0])
+
+    x_axis = np.array([1.0, 0.0, 0.0])
+    instep_girth = girth("instep", landmarks.instep, x_axis)
+
+    # Waist: the smallest transverse girth between the instep and the ball.
+    ball_x = min(landmarks.mtp1[0], landmarks.mtp5[0])
+    waist_xs = np.linspace(landmarks.instep[0], ball_x, rules.waist_steps)
+    waist_values = [surface.girth_mm(np.array([wx, 0.0, 0.0]), x_axis) for wx in waist_xs]
+    waist_x = float(waist_xs[int(np.argmin(waist_values))])
+    waist_girth = girth("waist", np.array([waist_x, 0.0, 0.0]), x_axis)
+
+    below_cut = top - rules.cut_margin_mm
+
+    # Long heel: planes pivoting on the heel's back-bottom corner, over the front of the ankle.
+    heel_corner = np.array([landmarks.pternion[0], 0.0, 0.0])
+    long_heel = _tightest(
+        surface,
+        heel_corner,
+        rules.long_heel_angles_deg,
+        lambda p: p[:, 2].max() < below_cut and p[:, 0].max() > heel_corner[0] + 0.2 * length,
+    )
+    long_heel_girth = None
+    if long_heel is not None:
+        long_heel_girth = girth("long_heel", *_plane_through_line(heel_corner, long_heel[1]))
+
+    # Short heel: planes through the instep point, around the back of the heel.
+    short_heel = _tightest(
+        surface,
+        landmarks.instep,
+        rules.short_heel_angles_deg,
+        lambda p: p[:, 2].max() < below_cut and p[:, 0].min() < landmarks.pternion[0] + 0.1 * length,
+    )
+    short_heel_girth = None
+    if short_heel is not None:
+        short_heel_girth = girth("short_heel", *_plane_through_line(landmarks.instep, short_heel[1]))
+
+    heel_width = _greatest_width(v, length, rules)
+
+    toe = x >= landmarks.toe_tip[0] - rules.toe_region * length
+    toe_height = float(z[toe].max())
+    arch_height = float(landmarks.arch[2])
+
+    ankle_girth = None
+    if landmarks.sphyrion is not None:
+        low = landmarks.sphyrion[2] + rules.ankle_above_malleolus_mm
+        if below_cut - low >= 5.0:
+            heights = np.linspace(low, below_cut, 12)
+            up = np.array([0.0, 0.0, 1.0])
+            rear = v[x < 0.6 * length]
+            leg = FootSurface(rear, np.empty((0, 3), dtype=np.int64), surface.cloud_slab_mm)
+            source = leg if surface.is_point_cloud else surface
+            values = [source.girth_mm(np.array([0.0, 0.0, h]), up) for h in heights]
+            ankle_height = float(heights[int(np.argmin(values))])
+            ankle_girth = girth("ankle", np.array([0.0, 0.0, ankle_height]), up)
+
+    return FootMeasurements(
+        foot_length_mm=length,
+        ball_girth_mm=ball_girth,
+        ball_width_mm=ball_width,
+        ball_length_mm=ball_length,
+        instep_girth_mm=instep_girth,
+        waist_girth_mm=waist_girth,
+        long_heel_girth_mm=long_heel_girth,
+        short_heel_girth_mm=short_heel_girth,
+        heel_width_mm=heel_width,
+        arch_height_mm=arch_height,
+        toe_height_mm=toe_height,
+        ankle_girth_mm=ankle_girth,
+        girth_lines=lines,
+    )
+
+
+def _greatest_width(v: np.ndarray, length: float, rules: MeasureRules) -> float:
+    """Heel width: the greatest across-the-axis width of the rear of the foot, in 2 mm slices, below a height."""
+    x, y, z = v.T
+    rear = (x <= rules.heel_width_region * length) & (z <= rules.heel_width_max_height * length)
+    slices = np.floor(x[rear] / 2.0).astype(np.int64)
+    slices -= slices.min()
+    count = slices.max() + 1
+    high = np.full(count, -np.inf)
+    low = np.full(count, np.inf)
+    np.maximum.at(high, slices, y[rear])
+    np.minimum.at(low, slices, y[rear])
+    return float(np.max(high - low))
