@@ -28,7 +28,6 @@ class MeasureRules:
     waist_steps: int = 24
     # Tilt of planes pivoting on the heel (degrees from the floor) searched for the long heel girth.
     long_heel_angles_deg: tuple[float, float] = (20.0, 80.0)
-    short_heel_angles_deg: tuple[float, float] = (5.0, 60.0)
     # A girth plane must stay this far below the top of the scan (where the leg was cut), mm.
     cut_margin_mm: float = 3.0
     ankle_above_malleolus_mm: float = 15.0
@@ -147,16 +146,13 @@ def measure_foot(
     if long_heel is not None:
         long_heel_girth = girth("long_heel", *_plane_through_line(heel_corner, long_heel[1]))
 
-    # Short heel: planes through the instep point, around the back of the heel.
-    short_heel = _tightest(
-        surface,
-        landmarks.instep,
-        rules.short_heel_angles_deg,
-        lambda p: p[:, 2].max() < below_cut and p[:, 0].min() < landmarks.pternion[0] + 0.1 * length,
-    )
+    # Short heel: the plane through the pternion and the instep point, both on transverse lines.
+    rise = landmarks.instep - landmarks.pternion
     short_heel_girth = None
-    if short_heel is not None:
-        short_heel_girth = girth("short_heel", *_plane_through_line(landmarks.instep, short_heel[1]))
+    if landmarks.instep[2] < below_cut:
+        tilt_deg = float(np.degrees(np.arctan2(rise[2], rise[0])))
+        pivot = np.array([landmarks.pternion[0], 0.0, landmarks.pternion[2]])
+        short_heel_girth = girth("short_heel", *_plane_through_line(pivot, tilt_deg))
 
     heel_width = _greatest_width(v, length, rules)
 

@@ -168,3 +168,24 @@ def _is_number_row(line: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def write_ply(vertices: np.ndarray, faces: np.ndarray) -> bytes:
+    """Binary little-endian PLY of a mesh (or of points when ``faces`` is empty)."""
+    header = [
+        "ply",
+        "format binary_little_endian 1.0",
+        f"element vertex {len(vertices)}",
+        "property float x",
+        "property float y",
+        "property float z",
+    ]
+    if len(faces):
+        header += [f"element face {len(faces)}", "property list uchar int vertex_indices"]
+    body = np.asarray(vertices, dtype="<f4").tobytes()
+    if len(faces):
+        records = np.empty(len(faces), dtype=[("n", "u1"), ("i", "<i4", (3,))])
+        records["n"] = 3
+        records["i"] = faces
+        body += records.tobytes()
+    return ("\n".join([*header, "end_header"]) + "\n").encode("ascii") + body

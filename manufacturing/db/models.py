@@ -98,8 +98,11 @@ class FootScan(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     upload_artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id"))
-    # Filled by the scan stages: format, counts, side, measurements (mm).
+    # Filled by the scan stage: what the file is, and the measured foot (mm, in the measuring frame).
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    side: Mapped[str | None] = mapped_column(String(8))
+    units_detected: Mapped[str | None] = mapped_column(String(4))
+    measurements: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     customer: Mapped[Customer] = relationship(back_populates="scans")

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lasts.scans import describe_scan
+from geometry.exchange.meshes import write_ply
+from lasts.scans import IngestOptions, ingest_scan
+from lasts.sheet import measurement_sheet_svg
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db.models import Design, FootScan, Pair, PipelineRun
 
@@ -51,6 +53,10 @@ class StageContext:
         assert scan is not None, "order pipelines always have a scan"
         return scan
 
+    @property
+    def ingest_options(self) -> IngestOptions:
+        return IngestOptions()
+
     def scan_bytes(self) -> bytes:
         return self.store.read_bytes(self.scan.upload_artifact.sha256)
 
@@ -72,28 +78,48 @@ def json_output(kind: str, filename: str, payload: dict[str, Any]) -> StageOutpu
 
 
 def _scan_key(ctx: StageContext) -> str:
-    return f"scan:{ctx.scan.sha256}"
+    options = ctx.ingest_options
+    return f"scan:{ctx.scan.sha256}:units={options.units}:side={options.side}:cut={options.cut_height}"
 
 
-def _run_scan_describe(ctx: StageContext) -> list[StageOutput]:
-    summary = describe_scan(ctx.scan_bytes(), ctx.scan.original_filename)
-    return [json_output("scan.summary", "scan-summary.json", summary.to_dict())]
+def _run_scan_measure(ctx: StageContext) -> list[StageOutput]:
+    foot = ingest_scan(ctx.scan_bytes(), ctx.scan.original_filename, ctx.ingest_options)
+    sheet = measurement_sheet_svg(
+        foot.surface.vertices, foot.landmarks, foot.measurements, ctx.scan.original_filename, foot.side
+    )
+    return [
+        json_output("scan.measurements", "foot-measurements.json", foot.to_dict()),
+        StageOutput("scan.sheet", "measurement-sheet.svg", "image/svg+xml", sheet.encode()),
+        StageOutput(
+            "foot.surface",
+            "foot-oriented.ply",
+            "application/octet-stream",
+            write_ply(foot.surface.vertices, foot.surface.faces),
+        ),
+    ]
 
 
-def _record_scan_summary(ctx: StageContext, outputs: list[StageOutput]) -> None:
-    ctx.scan.summary = {**ctx.scan.summary, **json.loads(outputs[0].data)}
+def _record_scan_measurements(ctx: StageContext, outputs: list[StageOutput]) -> None:
+    record = json.loads(outputs[0].data)
+    ctx.scan.summary = record["scan"]
+    ctx.scan.side = record["side"]
+    ctx.scan.units_detected = record["units_detected"]
+    ctx.scan.measurements = {k: v for k, v in record.items() if k.endswith("_mm") or k == "landmarks"}
 
 
-SCAN_DESCRIBE = Stage(
-    name="scan.describe",
+SCAN_MEASURE = Stage(
+    name="scan.measure",
     version=1,
-    description="Read the uploaded scan and record its format, counts, bounding box and sha256.",
+    description=(
+        "Read the scan, keep one foot, detect units and side, orient it, find landmarks and measure it; "
+        "store the measurements, the measurement sheet and the oriented foot surface."
+    ),
     input_key=_scan_key,
-    run=_run_scan_describe,
-    record=_record_scan_summary,
+    run=_run_scan_measure,
+    record=_record_scan_measurements,
 )
 
-STAGES: dict[str, Stage] = {stage.name: stage for stage in (SCAN_DESCRIBE,)}
+STAGES: dict[str, Stage] = {stage.name: stage for stage in (SCAN_MEASURE,)}
 
 # The stages an order's pair goes through, in order.
-ORDER_PIPELINE: tuple[str, ...] = ("scan.describe",)
+ORDER_PIPELINE: tuple[str, ...] = ("scan.measure",)

@@ -35,7 +35,7 @@ def test_placing_an_order_stores_it_and_enqueues_after_commit(
     response = _post_order(client, find_template_bytes, filename="find_template.obj")
     assert response.status_code == 201, response.text
     placed = response.json()
-    assert placed["stages"] == ["scan.describe"]
+    assert placed["stages"] == ["scan.measure"]
     # The embedded broker holds one message per pair's chain, written only after the commit.
     queued = list((settings.broker_dir / "queue").glob("*.msg"))
     assert len(queued) == len(placed["run_ids"]) == 1
@@ -43,7 +43,7 @@ def test_placing_an_order_stores_it_and_enqueues_after_commit(
     assert order["pairs"][0]["serial"] == placed["pair_serials"][0]
     assert order["pairs"][0]["runs"][0]["state"] == "queued"
     run = client.get(f"/api/runs/{placed['run_ids'][0]}").json()
-    assert run["planned_stages"] == ["scan.describe"]
+    assert run["planned_stages"] == ["scan.measure"]
 
 
 def test_bad_options_are_a_422_problem_and_store_nothing(
@@ -105,4 +105,7 @@ def test_artifacts_are_downloaded_by_id(client: TestClient, find_template_bytes:
     content = client.get(f"/api/artifacts/{artifact['id']}/content")
     assert content.status_code == 200
     assert content.headers["content-type"].startswith("application/json")
-    assert json.loads(content.content)["vertex_count"] == 44_395
+    assert json.loads(content.content)["scan"]["vertex_count"] == 44_395
+    sheet = next(a for a in run["stages"][0]["artifacts"] if a["kind"] == "scan.sheet")
+    svg = client.get(f"/api/artifacts/{sheet['id']}/content")
+    assert svg.headers["content-type"].startswith("image/svg+xml")

@@ -42,16 +42,19 @@ def test_order_run_writes_every_artifact(tmp_path: Path, find_template_path: Pat
     manifest = json.loads(result.stdout)
     assert manifest["state"] == "succeeded"
     assert manifest == json.loads((out / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"scan-summary.json"}
-    summary = json.loads((out / "scan-summary.json").read_text())
-    assert summary["vertex_count"] == 44_395
+    assert set(manifest["files"]) == {"foot-measurements.json", "measurement-sheet.svg", "foot-oriented.ply"}
+    record = json.loads((out / "foot-measurements.json").read_text())
+    assert record["side"] == "left"
+    assert record["units_detected"] == "m"
+    assert record["scan"]["vertex_count"] == 44_395
+    assert (out / "measurement-sheet.svg").read_text().startswith("<svg")
 
 
 def test_db_upgrade_then_current(tmp_path: Path) -> None:
     assert cspms("db", "upgrade", var_dir=tmp_path).returncode == 0
     current = cspms("db", "current", var_dir=tmp_path)
     assert current.returncode == 0
-    assert "current: 0001" in current.stdout
+    assert "current: 0002" in current.stdout
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from manufacturing.pipeline.runner import derive_run_state
 from tests.manufacturing.pipeline.conftest import place
 
 
-def test_a_run_stores_the_scan_summary_and_records_the_stage(
+def test_a_run_measures_the_scan_and_records_the_stage(
     resources: Resources, find_template_bytes: bytes
 ) -> None:
     placed = place(resources, find_template_bytes)
@@ -20,11 +20,16 @@ def test_a_run_stores_the_scan_summary_and_records_the_stage(
     with session_scope(resources.sessions) as session:
         report = describe_run(session, placed.run_ids[0])
         run = session.get(PipelineRun, placed.run_ids[0])
-        assert run.pair.design.foot_scan.summary["vertex_count"] == 44_395
+        scan = run.pair.design.foot_scan
+        assert scan.summary["vertex_count"] == 44_395
+        assert scan.side == "left"
+        assert scan.units_detected == "m"
+        assert 250 < scan.measurements["foot_length_mm"] < 265
     assert report["state"] == "succeeded"
-    (artifact,) = report["stages"][0]["artifacts"]
-    summary = json.loads(resources.store.read_bytes(artifact["sha256"]))
-    assert summary["face_count"] == 88_786
+    kinds = {a["kind"]: a for a in report["stages"][0]["artifacts"]}
+    assert set(kinds) == {"scan.measurements", "scan.sheet", "foot.surface"}
+    record = json.loads(resources.store.read_bytes(kinds["scan.measurements"]["sha256"]))
+    assert record["scan"]["face_count"] == 88_786
     assert report["stages"][0]["duration_ms"] > 0
 
 
@@ -63,7 +68,7 @@ def test_an_unreadable_scan_fails_the_run_once_with_a_typed_error(resources: Res
         report = describe_run(session, placed.run_ids[0])
     assert report["state"] == "failed"
     assert report["stages"][0]["attempts"] == 1
-    assert report["error"]["message"].startswith("scan.describe: ")
+    assert report["error"]["message"].startswith("scan.measure: ")
 
 
 def test_run_state_is_derived_from_stage_runs() -> None:

@@ -87,7 +87,7 @@ def _order_through_worker(settings: Settings, scan_bytes: bytes, tmp_path: Path,
 def _assert_succeeded(reports: list[dict]) -> None:
     for report in reports:
         assert report["state"] == "succeeded", report
-        assert report["stages"][0]["artifacts"][0]["kind"] == "scan.summary"
+        assert report["stages"][0]["artifacts"][0]["kind"] == "scan.measurements"
     # The second pair reads the same scan: its stage reuses the first one's artifact.
     assert {r["stages"][0]["state"] for r in reports} == {"succeeded", "reused"}
 
