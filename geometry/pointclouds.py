@@ -20,6 +20,30 @@ def statistical_inlier_mask(points: np.ndarray, neighbours: int = 20, std_ratio:
     return mask
 
 
+def voxel_average(points: np.ndarray, voxel_mm: float) -> np.ndarray:
+    """One point per occupied voxel, the mean of its points (thins a dense cloud and averages its noise).
+
+    points : (n, 3) float, mm; returns (k, 3) float, mm
+    """
+    cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, dtype=np.float64)))
+    return np.asarray(cloud.voxel_down_sample(voxel_mm).points)
+
+
+def isolated_point_mask(
+    points: np.ndarray, spacing_factor: float = 4.0, min_neighbours: int = 4
+) -> np.ndarray:
+    """Points with fewer than ``min_neighbours`` others within ``spacing_factor`` x the typical point spacing
+    (the median nearest-neighbour distance): stray returns far from any surface.
+
+    points : (n, 3) float; returns (n,) bool, True for isolated points
+    """
+    tree = cKDTree(points)
+    nearest, _ = tree.query(points, k=2, workers=-1)
+    radius = spacing_factor * float(np.median(nearest[:, 1]))
+    counts = tree.query_ball_point(points, r=radius, return_length=True, workers=-1)
+    return counts - 1 < min_neighbours
+
+
 def local_planes(points: np.ndarray, neighbours: int = 24) -> tuple[np.ndarray, np.ndarray]:
     """Best-fit plane of each point's nearest neighbours: centres (n, 3) and unit normals (n, 3, unsigned)."""
     points = np.asarray(points, dtype=np.float64)

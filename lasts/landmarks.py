@@ -58,14 +58,24 @@ class Landmarks:
         return {k: [round(float(c), 3) for c in v] for k, v in named.items() if v is not None}
 
 
-def _plateau_centre(points: np.ndarray, score: np.ndarray, plateau_mm: float) -> np.ndarray:
-    """The middle of the points whose score is within ``plateau_mm`` of the best (x, z), with the best score."""
-    best = score.max()
-    top = points[score >= best - plateau_mm]
-    centre = top.mean(axis=0)
-    winner = points[int(np.argmax(score))]
-    # Keep the extreme's own lateral coordinate (the measurement), the plateau's middle for x and z.
-    return np.array([centre[0], winner[1], centre[2]])
+def _plateau_centre(points: np.ndarray, score: np.ndarray, plateau_mm: float, axis: int) -> np.ndarray:
+    """An extreme point, steadied: the middle of all points whose ``score`` is within ``plateau_mm`` of the
+    best, except along ``axis`` (the measured direction), which keeps the extreme's own coordinate."""
+    best = int(np.argmax(score))
+    centre = points[score >= score[best] - plateau_mm].mean(axis=0)
+    centre[axis] = points[best, axis]
+    return centre
+
+
+def _border_bulge(v: np.ndarray, score: np.ndarray, length: float, bounds: tuple[float, float]) -> np.ndarray:
+    """A metatarsal head: where the border (``score`` = medial or lateral coordinate) bulges most in the
+    region; x from a parabola fit of the border profile, y and z from the surface point there."""
+    x = v[:, 0]
+    bulge_x = _peak_x(x, score, bounds[0] * length, bounds[1] * length)
+    near = np.abs(x - bulge_x) <= 1.0
+    point = v[near][int(np.argmax(score[near]))].copy()
+    point[0] = bulge_x
+    return point
 
 
 def find_landmarks(
@@ -77,20 +87,19 @@ def find_landmarks(
     m = y * medial_sign
 
     low = z < rules.pternion_max_height * length
-    pternion = v[low][int(np.argmin(x[low]))]
-    toe_tip = v[int(np.argmax(x))]
+    pternion = _plateau_centre(v[low], -x[low], rules.plateau_mm, axis=0)
+    toe_tip = _plateau_centre(v, x, rules.plateau_mm, axis=0)
 
     def region(bounds: tuple[float, float]) -> np.ndarray:
         return (x >= bounds[0] * length) & (x <= bounds[1] * length)
 
-    r1 = region(rules.mtp1_region)
-    mtp1 = _plateau_centre(v[r1], m[r1], rules.plateau_mm)
-    r5 = region(rules.mtp5_region)
-    mtp5 = _plateau_centre(v[r5], -m[r5], rules.plateau_mm)
+    mtp1 = _border_bulge(v, m, length, rules.mtp1_region)
+    mtp5 = _border_bulge(v, -m, length, rules.mtp5_region)
 
     band = np.abs(x - rules.instep_position * length) < 2.0
     instep_points = v[band]
-    instep = instep_points[int(np.argmax(instep_points[:, 2]))].copy()
+    # The dorsum's top, steadied like the other extremes (middle of the points within the plateau).
+    instep = _plateau_centre(instep_points, instep_points[:, 2], rules.plateau_mm, axis=2)
     instep[0] = rules.instep_position * length
 
     arch = _arch_apex(v, m, length, rules)
@@ -100,26 +109,53 @@ def find_landmarks(
     )
 
 
+def _slice_profile(values: np.ndarray, slices: np.ndarray, count: int, reducer: str) -> np.ndarray:
+    """Per-slice max or min of ``values`` (NaN where a slice is empty)."""
+    out = np.full(count, -np.inf if reducer == "max" else np.inf)
+    (np.maximum if reducer == "max" else np.minimum).at(out, slices, values)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _smooth(profile: np.ndarray, window: int = 5) -> np.ndarray:
+    """Moving median (ignoring NaN), so one slice's noise or hole cannot make an extreme."""
+    padded = np.pad(profile, window // 2, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window)
+    with np.errstate(all="ignore"):
+        return np.nanmedian(windows, axis=1)
+
+
 def _arch_apex(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules) -> np.ndarray:
-    """Highest point of the medial arch's underside: per 2 mm slice across the midfoot, the lowest point in
-    the medial third of the slice; the apex is the highest of those."""
+    """Highest point of the medial arch's underside, seen along a line 10 % of the foot length inside the
+    medial border: per 2 mm slice across the midfoot, the lowest surface point within 2 mm of that line;
+    the profile is median-smoothed over five slices and its highest slice is the apex."""
     x, _, z = v.T
     start, stop = rules.arch_region[0] * length, rules.arch_region[1] * length
     inside = (x >= start) & (x <= stop) & (z < 0.25 * length)
-    slices = np.floor((x[inside] - start) / 2.0).astype(np.int64)
     pts, med = v[inside], m[inside]
-    count = slices.max() + 1
-    m_max = np.full(count, -np.inf)
-    m_min = np.full(count, np.inf)
-    np.maximum.at(m_max, slices, med)
-    np.minimum.at(m_min, slices, med)
-    medial_third = med >= m_max[slices] - (m_max[slices] - m_min[slices]) / 3.0
-    lowest = np.full(count, np.inf)
-    np.minimum.at(lowest, slices[medial_third], pts[medial_third, 2])
-    apex_slice = int(np.argmax(np.where(np.isfinite(lowest), lowest, -np.inf)))
-    candidates = medial_third & (slices == apex_slice)
-    chosen = pts[candidates][int(np.argmin(pts[candidates, 2]))]
-    return chosen
+    slices = np.floor((pts[:, 0] - start) / 2.0).astype(np.int64)
+    count = int(slices.max()) + 1
+    border = _smooth(_slice_profile(med, slices, count, "max"))
+    on_line = np.abs(med - (border[slices] - 0.1 * length)) <= 2.0
+    underside = _smooth(_slice_profile(pts[on_line, 2], slices[on_line], count, "min"))
+    apex = int(np.nanargmax(underside))
+    in_apex = on_line & (slices == apex)
+    return np.array([start + (apex + 0.5) * 2.0, float(pts[in_apex, 1].mean()), float(underside[apex])])
+
+
+def _peak_x(x: np.ndarray, score: np.ndarray, start: float, stop: float) -> float:
+    """x of the bulge of a border: the vertex of a parabola fitted to the smoothed per-mm border profile
+    within 2 mm of its top (stable where the border is flat or has holes)."""
+    inside = (x >= start) & (x <= stop)
+    slices = np.floor(x[inside] - start).astype(np.int64)
+    count = int(slices.max()) + 1
+    profile = _smooth(_slice_profile(score[inside], slices, count, "max"))
+    centres = start + np.arange(count) + 0.5
+    near_top = np.isfinite(profile) & (profile >= np.nanmax(profile) - 2.0)
+    if near_top.sum() >= 3:
+        a, b, _ = np.polyfit(centres[near_top], profile[near_top], 2)
+        if a < 0:
+            return float(np.clip(-b / (2 * a), centres[near_top].min(), centres[near_top].max()))
+    return float(centres[int(np.nanargmax(profile))])
 
 
 def _medial_malleolus(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules) -> np.ndarray | None:

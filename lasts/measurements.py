@@ -15,7 +15,7 @@ from scipy.optimize import minimize_scalar
 from lasts.landmarks import Landmarks
 from lasts.surface import FootSurface
 
-Y = np.array([0.0, 1.0, 0.0])
+_INVALID_MM = 1e6  # girth given to planes outside a definition's limits (finite, for the optimiser)
 
 
 @dataclass(frozen=True)
@@ -83,18 +83,18 @@ def _tightest(
         origin, normal = _plane_through_line(pivot, angle)
         points = surface.section_points(origin, normal)
         if len(points) < 3 or not valid(points):  # type: ignore[operator]
-            return np.inf
+            return _INVALID_MM
         return surface.girth_mm(origin, normal, points)
 
     coarse = np.linspace(angles_deg[0], angles_deg[1], 13)
     values = np.array([girth_at(a) for a in coarse])
-    if not np.isfinite(values).any():
+    if (values >= _INVALID_MM).all():
         return None
     best = int(np.argmin(values))
     step = coarse[1] - coarse[0]
     low, high = max(angles_deg[0], coarse[best] - step), min(angles_deg[1], coarse[best] + step)
     result = minimize_scalar(girth_at, bounds=(low, high), method="bounded", options={"xatol": 0.1})
-    if np.isfinite(result.fun) and result.fun <= values[best]:
+    if result.fun < _INVALID_MM and result.fun <= values[best]:
         return float(result.fun), float(result.x)
     return float(values[best]), float(coarse[best])
 

@@ -5,11 +5,10 @@ centre to the tip of the 2nd toe — along +x; the pternion (back of the heel) a
 at y = 0. The frame is right-handed, so the medial side is -y on a left foot and +y on a right foot.
 
 Method, each step independent of the scan's pose and (until units are known) of its scale:
-1. Long axis and rough up: the first principal axis; up is the direction across it in which one end
-   (the heel, under the ankle) rises highest above the other (the toes).
-2. Floor: among the convex hull's downward faces, the normal direction carrying the most hull area:
-   the support plane bridging heel and ball.
-3. Heel end: the end that rose highest in step 1.
+1. Floor: of the convex hull's broad sides, one the foot touches at both ends (heel and forefoot) and
+   over which the ends stand most unequally high (ankle over the heel, low toes).
+2. Long axis: principal axis of the points projected on the floor.
+3. Heel end: the ankle rises over the heel, so the rear reaches higher than the front.
 4. Medial side: the medial arch is lifted off the floor, so in the midfoot the underside is higher on
    the medial side; the big toe (the front-most toe on most feet) breaks ties.
 5. Axis refinement: heel centre (middle of the heel's width) to the 2nd toe tip (the second toe-tip
@@ -24,6 +23,8 @@ from typing import Literal
 import numpy as np
 from scipy.signal import find_peaks
 from scipy.spatial import ConvexHull
+
+from lasts.errors import NotAFootError
 
 Side = Literal["left", "right"]
 
@@ -54,48 +55,77 @@ class FootFrame:
         return transform
 
 
-def up_and_long_axis(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rough ``up`` and heel-to-toe unit vectors (3,), scale-free.
-
-    The long axis is the first principal axis. Up is the direction across it in which the heel end
-    rises highest above the toe end: the ankle stands over the heel while the toes stay low.
-    """
-    centred = points - points.mean(axis=0)
-    sample = centred[:: max(1, len(centred) // 20000)]
-    _, _, vt = np.linalg.svd(sample, full_matrices=False)
-    long_axis, e2, e3 = vt
-    along = centred @ long_axis
-    low, high = along.min(), along.max()
-    end_a = centred[along < low + 0.3 * (high - low)]
-    end_b = centred[along > high - 0.3 * (high - low)]
-    angles = np.radians(np.arange(0.0, 360.0, 1.0))
-    candidates = np.outer(np.cos(angles), e2) + np.outer(np.sin(angles), e3)  # (360, 3)
-    rise = (end_a @ candidates.T).max(axis=0) - (end_b @ candidates.T).max(axis=0)
-    best = int(np.argmax(np.abs(rise)))
-    up = candidates[best]
-    heel_to_toe = long_axis if rise[best] > 0 else -long_axis
-    return up, heel_to_toe
+def principal_axis(centred: np.ndarray) -> np.ndarray:
+    """Unit direction (3,) of greatest spread of centred points (from the 3x3 covariance: order-free)."""
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    return vectors[:, -1]
 
 
-def floor_normal(points: np.ndarray, rough_up: np.ndarray, cone_deg: float = 10.0) -> np.ndarray:
-    """Outward (downward) unit normal (3,) of the support plane under the heel and the ball.
+def candidate_support_directions(
+    points: np.ndarray, count: int = 12, separation_deg: float = 20.0
+) -> np.ndarray:
+    """Outward normals (k, 3) of the convex hull's broadest sides, at least ``separation_deg`` apart.
 
-    Among the convex hull's faces that face down (within 40 degrees of -up), the normal direction
-    carrying the most hull area: the sole's support plane, bridging heel and ball.
+    Each hull face's weight is the hull area whose normal lies within 10 degrees of it; faces are taken
+    greedily by weight. Scale-free and independent of the pose (the candidates are the hull's own normals).
     """
     hull = ConvexHull(points)
     triangles = points[hull.simplices]
-    cross = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    areas = 0.5 * np.linalg.norm(cross, axis=1)
+    areas = 0.5 * np.linalg.norm(
+        np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1
+    )
     normals = hull.equations[:, :3]
-    downward = normals @ -rough_up >= np.cos(np.radians(40.0))
-    normals, areas = normals[downward], areas[downward]
-    # Candidate directions are the hull normals themselves, so the result does not depend on the pose.
-    within = (normals @ normals.T) >= np.cos(np.radians(cone_deg))
-    best = normals[int(np.argmax(within.astype(np.float64) @ areas))]
-    members = (normals @ best) >= np.cos(np.radians(cone_deg))
-    mean = (normals[members] * areas[members, None]).sum(axis=0)
-    return mean / np.linalg.norm(mean)
+    weight = ((normals @ normals.T) >= np.cos(np.radians(10.0))).astype(np.float64) @ areas
+    chosen: list[np.ndarray] = []
+    for index in np.argsort(-weight):
+        members = normals @ normals[index] >= np.cos(np.radians(10.0))
+        direction = (normals[members] * areas[members, None]).sum(axis=0)
+        direction /= np.linalg.norm(direction)  # the cone's area-weighted mean normal
+        if all(direction @ c < np.cos(np.radians(separation_deg)) for c in chosen):
+            chosen.append(direction)
+            if len(chosen) == count:
+                break
+    return np.array(chosen)
+
+
+def floor_normal(points: np.ndarray) -> np.ndarray:
+    """Outward (downward) unit normal (3,) of the support plane under the sole.
+
+    Of the hull's broad sides, the floor is one the foot touches at both ends (heel and forefoot: the
+    points within 5 % of the extent of its plane span half the length or more) and over which the two
+    ends stand most unequally high (the ankle over the heel, the toes low). A side of the foot touches
+    its plane along the whole length too, but both ends rise about equally from it. Score: the rise,
+    weighted from 0 to 1 as the contact spread goes from 45 % to 75 % of the length. The winner is
+    refined to the plane fitted through its whole contact patch.
+    """
+    extent = float(np.ptp(points, axis=0).max())
+    centred = points - points.mean(axis=0)
+    best_rise, best = -1.0, None
+    for direction in candidate_support_directions(points):
+        up = -direction
+        flat = centred - np.outer(centred @ up, up)
+        along = flat @ principal_axis(flat)
+        length = float(np.ptp(along))
+        height = centred @ up
+        height -= height.min()
+        spread = float(np.ptp(along[height < 0.05 * extent])) / length
+        rear = along < along.min() + 0.3 * length
+        front = along > along.max() - 0.3 * length
+        rise = abs(float(height[rear].max() - height[front].max())) / length
+        # Weighted, not gated, so a foot near the threshold cannot flip between candidates.
+        score = rise * float(np.clip((spread - 0.45) / 0.3, 0.0, 1.0))
+        if score > best_rise:
+            best_rise, best = score, direction
+    if best is None or best_rise <= 0:
+        raise NotAFootError("no side of the shape rests on a floor at both ends, as a foot's sole does")
+    # Refine to the plane fitted through the whole contact patch (heel pad to ball): it moves smoothly
+    # with the shape, where the choice among hull faces would jump.
+    height = centred @ best
+    contact = centred[height >= height.max() - 0.05 * extent]
+    contact = contact - contact.mean(axis=0)
+    _, vectors = np.linalg.eigh(contact.T @ contact)
+    normal = vectors[:, 0]
+    return normal if normal @ best > 0 else -normal
 
 
 def rough_frame(points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -103,13 +133,21 @@ def rough_frame(points: np.ndarray) -> tuple[np.ndarray, float]:
 
     Returns the rotation (3, 3) and the foot's length along x in the points' units.
     """
-    rough_up, heel_to_toe = up_and_long_axis(points)
-    up = -floor_normal(points, rough_up)
-    x_axis = heel_to_toe - (heel_to_toe @ up) * up
+    up = -floor_normal(points)
+    centred = points - points.mean(axis=0)
+    flat = centred - np.outer(centred @ up, up)
+    x_axis = principal_axis(flat)
+    x_axis = x_axis - (x_axis @ up) * up
     x_axis /= np.linalg.norm(x_axis)
+    along = centred @ x_axis
+    height = centred @ up
+    length = float(along.max() - along.min())
+    rear = along < along.min() + 0.3 * length
+    front = along > along.max() - 0.3 * length
+    if height[front].max() > height[rear].max():
+        x_axis = -x_axis  # the ankle rises over the heel: the higher end is the rear
     y_axis = np.cross(up, x_axis)
-    along = points @ x_axis
-    return np.vstack([x_axis, y_axis, up]), float(along.max() - along.min())
+    return np.vstack([x_axis, y_axis, up]), length
 
 
 def detect_side(frame_points: np.ndarray, foot_length: float) -> tuple[Side, dict[str, float]]:
@@ -199,7 +237,8 @@ def orient_foot(points_mm: np.ndarray, side: Side | Literal["auto"] = "auto") ->
         spin = np.array([[cos, sin, 0.0], [-sin, cos, 0.0], [0.0, 0.0, 1.0]])
         framed = framed @ spin.T
         rotation = spin @ rotation
-        framed = framed - np.array([pternion_x(framed, length), heel_centre_y(framed, length), 0.0])
+        framed[:, 0] -= pternion_x(framed, length)
+        framed[:, 1] -= heel_centre_y(framed, length)
         length = float(framed[:, 0].max())
     origin_scan = _origin_in_scan(points_mm, rotation, framed)
     return FootFrame(rotation=rotation, origin=origin_scan, side=chosen, side_votes=votes), length

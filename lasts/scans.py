@@ -20,7 +20,13 @@ import numpy as np
 from geometry.errors import InputTooLargeError
 from geometry.exchange.meshes import MeshData, read_mesh
 from geometry.meshes import face_component_labels, fill_small_holes, keep_faces
-from geometry.pointclouds import project_to_local_planes, statistical_inlier_mask, voxel_cluster_labels
+from geometry.pointclouds import (
+    isolated_point_mask,
+    project_to_local_planes,
+    statistical_inlier_mask,
+    voxel_average,
+    voxel_cluster_labels,
+)
 from lasts.errors import IncompleteFootError, NotAFootError, SeveralFeetError
 from lasts.landmarks import Landmarks, find_landmarks
 from lasts.measurements import FootMeasurements, measure_foot
@@ -79,6 +85,8 @@ class IngestOptions:
     side: Side | Literal["auto"] = "auto"
     cut_height: float = 0.6
     max_points: int = 2_000_000
+    # Point clouds are thinned to one averaged point per voxel of this size (mm) before measuring.
+    cloud_voxel_mm: float = 1.5
     # Another part this large (relative to the largest) means a second foot in the file.
     second_foot_ratio: float = 0.3
 
@@ -141,16 +149,15 @@ def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None
     _, length_file_units = rough_frame(vertices)
     units = decide_units(length_file_units, options.units)
     vertices = vertices * units.mm_per_unit
-    if len(faces):
-        before = len(faces)
-        vertices, faces = fill_small_holes(
-            vertices, faces, max_hole_size=0.1 * length_file_units * units.mm_per_unit
-        )
-        report = replace(report, holes_filled_faces=len(faces) - before)
-    else:
-        vertices = project_to_local_planes(vertices)
+    if not len(faces):
+        # Clouds: average into voxels, then pull each point onto its neighbours' plane (noise down ~10x).
+        vertices = project_to_local_planes(voxel_average(vertices, options.cloud_voxel_mm), neighbours=30)
         report = replace(report, denoised=True)
     frame, length_mm = orient_foot(vertices, options.side)
+    if len(faces):
+        before = len(faces)
+        vertices, faces = fill_small_holes(vertices, faces, max_hole_size=0.1 * length_mm)
+        report = replace(report, holes_filled_faces=len(faces) - before)
     framed = frame.apply(vertices)
     framed, faces = _cut_leg(framed, faces, options.cut_height * length_mm)
     surface = FootSurface(framed, faces)
@@ -178,7 +185,9 @@ def _keep_one_foot(
         labels = face_component_labels(faces, len(vertices))
         sizes = np.bincount(labels)
     else:
-        inliers = statistical_inlier_mask(vertices)
+        # Stray points first (they inflate the statistics), then the statistical filter.
+        inliers = ~isolated_point_mask(vertices)
+        inliers[inliers] = statistical_inlier_mask(vertices[inliers])
         outliers = int((~inliers).sum())
         vertices = vertices[inliers]
         extent = float(np.ptp(vertices, axis=0).max())
@@ -231,9 +240,10 @@ def check_foot_shape(surface: FootSurface) -> None:
             "it has no upper surface (a plantar imprint?)",
             height_mm=height,
         )
+    low = v[:, 2] < 0.12 * length  # the leg above may reach further back than the heel
     for name, position in (("heel", 0.03), ("toe", 0.97)):
-        end = np.abs(v[:, 0] - position * length) < 0.01 * length
-        middle = np.abs(v[:, 0] - 0.65 * length) < 0.01 * length
+        end = low & (np.abs(v[:, 0] - position * length) < 0.02 * length)
+        middle = low & (np.abs(v[:, 0] - 0.65 * length) < 0.01 * length)
         if end.sum() < 3 or middle.sum() < 3:
             raise IncompleteFootError(f"the scan has too few points near the {name}", end=name)
         end_width = float(np.ptp(v[end, 1]))

@@ -109,11 +109,13 @@ def measurement_sheet_svg(
         parts.append(path(side_xz(line.ring), colour, width_px=2))
     for name, point in landmarks.as_dict().items():
         p = np.array([point])
-        for (px, py) in (top_xy(p)[0], side_xz(p)[0]):
+        for px, py in (top_xy(p)[0], side_xz(p)[0]):
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="black"/>')
             parts.append(f'<text x="{px + 5:.1f}" y="{py - 5:.1f}" font-size="10">{escape(name)}</text>')
     table_x = margin * 2 + view_w
-    parts.append(f'<text x="{table_x:.0f}" y="{margin * 1.5:.0f}" font-size="14" font-weight="bold">mm</text>')
+    parts.append(
+        f'<text x="{table_x:.0f}" y="{margin * 1.5:.0f}" font-size="14" font-weight="bold">mm</text>'
+    )
     for row, (key, value) in enumerate(measurements.values().items()):
         name = next((g for g in _GIRTH_COLOURS if key.startswith(g)), None)
         colour = _GIRTH_COLOURS[name] if name and "girth" in key else "#000"

@@ -22,7 +22,7 @@ class FootSurface:
     vertices: np.ndarray
     faces: np.ndarray
     # Half-thickness of the slab of cloud points taken as a section (mm); unused for meshes.
-    cloud_slab_mm: float = 1.0
+    cloud_slab_mm: float = 1.5
 
     @property
     def is_point_cloud(self) -> bool:

@@ -18,7 +18,7 @@ import trimesh
 
 from geometry.errors import InputError, UnsupportedFormatError
 
-MeshFormat = Literal["stl", "obj", "ply", "off", "glb", "gltf", "3mf", "xyz"]
+MeshFormat = Literal["stl", "obj", "ply", "off", "glb", "gltf", "3mf", "xyz", "pcd"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ def sniff_mesh_format(data: bytes, filename: str = "") -> MeshFormat:
         raise UnsupportedFormatError("the file is a ZIP archive but not a 3MF model", filename=filename)
     if _looks_like_binary_stl(data):
         return "stl"
+    if head.lstrip().startswith((b"# .PCD", b"VERSION", b"FIELDS")) and b"\nDATA " in head:
+        return "pcd"
     try:
         text = head.decode("utf-8" if not head.startswith(b"\xef\xbb\xbf") else "utf-8-sig")
     except UnicodeDecodeError:
@@ -88,8 +90,8 @@ def read_mesh(data: bytes, filename: str = "", max_elements: int = 20_000_000) -
     if not data:
         raise InputError(f"{filename or 'the file'!r} is empty", filename=filename)
     fmt = sniff_mesh_format(data, filename)
-    if fmt == "xyz":
-        vertices = _read_xyz(data, filename)
+    if fmt in ("xyz", "pcd"):
+        vertices = _read_xyz(data, filename) if fmt == "xyz" else _read_pcd(data, filename)
         faces = np.empty((0, 3), dtype=np.int64)
     else:
         vertices, faces = _read_with_trimesh(data, fmt, filename)
@@ -120,6 +122,9 @@ def _read_with_trimesh(data: bytes, fmt: MeshFormat, filename: str) -> tuple[np.
         if not geometries:
             raise InputError(f"{filename!r} holds no geometry", filename=filename, format=fmt)
         loaded = trimesh.util.concatenate(geometries)
+    if isinstance(loaded, trimesh.Trimesh):
+        # STL (and some exporters) repeat each corner per triangle: weld them so parts are connected.
+        loaded.merge_vertices()
     vertices = np.asarray(loaded.vertices, dtype=np.float64)
     if isinstance(loaded, trimesh.Trimesh):
         faces = np.asarray(loaded.faces, dtype=np.int64).reshape(-1, 3)
@@ -137,6 +142,68 @@ def _read_xyz(data: bytes, filename: str) -> np.ndarray:
         except ValueError as exc:
             raise InputError(f"{filename!r} is not a list of x y z points: {exc}", filename=filename) from exc
     return rows.astype(np.float64)
+
+
+_PCD_TYPES = {("F", 4): "<f4", ("F", 8): "<f8", ("I", 1): "i1", ("I", 2): "<i2", ("I", 4): "<i4",
+              ("U", 1): "u1", ("U", 2): "<u2", ("U", 4): "<u4", ("I", 8): "<i8", ("U", 8): "<u8"}  # fmt: skip
+
+
+def _read_pcd(data: bytes, filename: str) -> np.ndarray:
+    """Point Cloud Library PCD, DATA ascii or binary (x, y, z fields; others ignored)."""
+    header: dict[str, list[str]] = {}
+    offset = 0
+    while True:
+        end = data.find(b"\n", offset)
+        if end < 0:
+            raise InputError(f"{filename!r}: the PCD header has no DATA line", filename=filename)
+        line = data[offset:end].decode("ascii", errors="replace").strip()
+        offset = end + 1
+        if not line or line.startswith("#"):
+            continue
+        key, *values = line.split()
+        header[key.upper()] = values
+        if key.upper() == "DATA":
+            break
+    try:
+        fields = header["FIELDS"]
+        sizes = [int(v) for v in header.get("SIZE", ["4"] * len(fields))]
+        types = header.get("TYPE", ["F"] * len(fields))
+        counts = [int(v) for v in header.get("COUNT", ["1"] * len(fields))]
+        points = int(header["POINTS"][0]) if "POINTS" in header else int(header["WIDTH"][0])
+        mode = header["DATA"][0].lower()
+        xyz = [fields.index(axis) for axis in ("x", "y", "z")]
+    except (KeyError, ValueError, IndexError) as exc:
+        raise InputError(
+            f"{filename!r}: the PCD header is incomplete or wrong ({exc})", filename=filename
+        ) from exc
+    if mode == "ascii":
+        try:
+            rows = np.loadtxt(io.BytesIO(data[offset:]), ndmin=2)
+        except ValueError as exc:
+            raise InputError(
+                f"{filename!r}: PCD ascii data cannot be read: {exc}", filename=filename
+            ) from exc
+        columns = np.cumsum([0, *counts])[:-1]
+        return rows[:points, [columns[i] for i in xyz]].astype(np.float64)
+    if mode == "binary":
+        try:
+            dtype = np.dtype(
+                [
+                    (f"f{i}", _PCD_TYPES[(t.upper(), s)], (c,))
+                    for i, (t, s, c) in enumerate(zip(types, sizes, counts))
+                ]
+            )
+        except KeyError as exc:
+            raise InputError(f"{filename!r}: unknown PCD field type {exc}", filename=filename) from exc
+        if len(data) - offset < points * dtype.itemsize:
+            raise InputError(
+                f"{filename!r}: PCD binary data is truncated ({points} points announced)", filename=filename
+            )
+        records = np.frombuffer(data, dtype=dtype, count=points, offset=offset)
+        return np.column_stack([records[f"f{i}"][:, 0] for i in xyz]).astype(np.float64)
+    raise UnsupportedFormatError(
+        f"{filename!r}: PCD DATA {mode} is not read; save the cloud as ascii or binary", filename=filename
+    )
 
 
 def _looks_like_binary_stl(data: bytes) -> bool:

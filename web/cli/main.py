@@ -16,6 +16,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geometry.errors import CspmsError, InputError, InputTooLargeError
 from manufacturing.settings import get_settings
+from web.cli.bench import bench_app
+from web.cli.scans import scan_app
 
 app = typer.Typer(
     help="CSPMS: custom shoe production management, from foot scan to a traceable pair.",
@@ -27,6 +29,8 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 order_app = typer.Typer(help="Orders through the whole pipeline.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(order_app, name="order")
+app.add_typer(scan_app, name="scan")
+app.add_typer(bench_app, name="bench")
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
@@ -84,8 +88,8 @@ def order_run(
     from manufacturing.pipeline.resources import build_resources
 
     settings = get_settings()
-    scan_bytes = _read_input_file(scan, settings.max_upload_bytes)
-    design_options = parse_options(_read_input_file(options, 1024 * 1024), source=str(options))
+    scan_bytes = read_input_file(scan, settings.max_upload_bytes)
+    design_options = parse_options(read_input_file(options, 1024 * 1024), source=str(options))
     resources = build_resources(settings)
     ensure_schema_current(resources.engine)
     with session_scope(resources.sessions) as session:
@@ -193,7 +197,7 @@ class _CommandFailedError(Exception):
         self.exit_code = exit_code
 
 
-def _read_input_file(path: Path, max_bytes: int) -> bytes:
+def read_input_file(path: Path, max_bytes: int) -> bytes:
     if not path.is_file():
         raise InputError(f"{path} does not exist or is not a file", path=str(path))
     size = path.stat().st_size
