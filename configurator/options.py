@@ -93,17 +93,11 @@ def parse_options(raw: bytes | str | dict[str, Any], source: str = "options") ->
     try:
         data = json.loads(raw) if isinstance(raw, bytes | str) else raw
     except json.JSONDecodeError as exc:
-        raise OptionsError(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}", source=source
-        ) from exc
+        raise OptionsError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}", source=source) from exc
     if not isinstance(data, dict):
         raise OptionsError(f"{source} must be a JSON object", source=source)
     try:
         return DesignOptions.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
-        ]
-        raise OptionsError(
-            f"{source} is not valid: " + "; ".join(problems), source=source, problems=problems
-        ) from exc
+        problems = [f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()]
+        raise OptionsError(f"{source} is not valid: " + "; ".join(problems), source=source, problems=problems) from exc

@@ -8,6 +8,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 
+def weld_vertices(vertices: np.ndarray, faces: np.ndarray, decimals: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    """Merge vertices with equal coordinates (STL repeats every corner per triangle) and drop faces that
+    collapse. Returns the welded vertices (k, 3) and faces (m', 3)."""
+    _, index, inverse = np.unique(np.round(vertices, decimals), axis=0, return_index=True, return_inverse=True)
+    faces = inverse.reshape(-1)[faces]
+    valid = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    return vertices[index], faces[valid]
+
+
 def face_component_labels(faces: np.ndarray, vertex_count: int) -> np.ndarray:
     """Connected parts of a mesh (faces sharing a vertex are connected).
 
@@ -63,15 +72,11 @@ def keep_faces(vertices: np.ndarray, faces: np.ndarray, mask: np.ndarray) -> tup
     return vertices[used], inverse.reshape(-1, 3)
 
 
-def fill_small_holes(
-    vertices: np.ndarray, faces: np.ndarray, max_hole_size: float
-) -> tuple[np.ndarray, np.ndarray]:
+def fill_small_holes(vertices: np.ndarray, faces: np.ndarray, max_hole_size: float) -> tuple[np.ndarray, np.ndarray]:
     """Close holes whose boundary is shorter than ``max_hole_size`` (input units), with open3d."""
     mesh = o3d.t.geometry.TriangleMesh(
         o3d.core.Tensor(np.ascontiguousarray(vertices, dtype=np.float64)),
         o3d.core.Tensor(np.ascontiguousarray(faces, dtype=np.int64)),
     )
     filled = mesh.fill_holes(hole_size=max_hole_size)
-    return filled.vertex.positions.numpy().astype(np.float64), filled.triangle.indices.numpy().astype(
-        np.int64
-    )
+    return filled.vertex.positions.numpy().astype(np.float64), filled.triangle.indices.numpy().astype(np.int64)

@@ -29,9 +29,7 @@ def voxel_average(points: np.ndarray, voxel_mm: float) -> np.ndarray:
     return np.asarray(cloud.voxel_down_sample(voxel_mm).points)
 
 
-def isolated_point_mask(
-    points: np.ndarray, spacing_factor: float = 4.0, min_neighbours: int = 4
-) -> np.ndarray:
+def isolated_point_mask(points: np.ndarray, spacing_factor: float = 4.0, min_neighbours: int = 4) -> np.ndarray:
     """Points with fewer than ``min_neighbours`` others within ``spacing_factor`` x the typical point spacing
     (the median nearest-neighbour distance): stray returns far from any surface.
 

@@ -22,9 +22,7 @@ def plane_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, np.cross(n, u)
 
 
-def mesh_plane_section(
-    vertices: np.ndarray, faces: np.ndarray, origin: np.ndarray, normal: np.ndarray
-) -> np.ndarray:
+def mesh_plane_section(vertices: np.ndarray, faces: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
     """Segments where a triangle mesh crosses a plane.
 
     vertices : (n, 3) float, mm; faces : (m, 3) int

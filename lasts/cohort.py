@@ -93,9 +93,7 @@ def deform_template(template: MeasuredFoot, targets: FootTargets, rng: np.random
     mtp1 = template.landmarks.mtp1.copy()
     mtp5 = template.landmarks.mtp5.copy()
     for p in (mtp1, mtp5):
-        p[1] *= heel_ratio + (ball_ratio - heel_ratio) * _smoothstep(
-            (p[0] - 0.15 * length0) / (ball0 - 0.15 * length0)
-        )
+        p[1] *= heel_ratio + (ball_ratio - heel_ratio) * _smoothstep((p[0] - 0.15 * length0) / (ball0 - 0.15 * length0))
         p[0] = a * p[0] + b * p[0] ** 2
     normal = np.cross(mtp5 - mtp1, [0.0, 0.0, 1.0])
     normal /= np.linalg.norm(normal)
@@ -156,9 +154,7 @@ def cloud_variant(
     """A point cloud: sampled on the surface, Gaussian noise, patches of surface missing, outliers; posed."""
     mesh = trimesh.Trimesh(foot.vertices, foot.faces, process=False)
     cloud = np.asarray(
-        trimesh.sample.sample_surface(mesh, int(points / (1 - missing_fraction)), seed=rng.integers(1 << 31))[
-            0
-        ]
+        trimesh.sample.sample_surface(mesh, int(points / (1 - missing_fraction)), seed=rng.integers(1 << 31))[0]
     )
     cloud = cloud + rng.normal(0.0, noise_mm, size=cloud.shape)
     # Remove patches around random surface points until the missing fraction is reached.

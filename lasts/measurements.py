@@ -103,7 +103,7 @@ def measure_foot(
     surface: FootSurface, landmarks: Landmarks, rules: MeasureRules = DEFAULT_MEASURE_RULES
 ) -> FootMeasurements:
     v = surface.vertices
-    x, y, z = v.T
+    x, _, z = v.T
     length = float(landmarks.toe_tip[0] - landmarks.pternion[0])
     # Sections must stay below the leg's top (the cut, a cap or the scan's rim).
     cap_floor = landmarks.sphyrion[2] if landmarks.sphyrion is not None else 0.35 * length

@@ -61,9 +61,7 @@ def principal_axis(centred: np.ndarray) -> np.ndarray:
     return vectors[:, -1]
 
 
-def candidate_support_directions(
-    points: np.ndarray, count: int = 12, separation_deg: float = 20.0
-) -> np.ndarray:
+def candidate_support_directions(points: np.ndarray, count: int = 12, separation_deg: float = 20.0) -> np.ndarray:
     """Outward normals (k, 3) of the convex hull's broadest sides, at least ``separation_deg`` apart.
 
     Each hull face's weight is the hull area whose normal lies within 10 degrees of it; faces are taken
@@ -71,9 +69,7 @@ def candidate_support_directions(
     """
     hull = ConvexHull(points)
     triangles = points[hull.simplices]
-    areas = 0.5 * np.linalg.norm(
-        np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1
-    )
+    areas = 0.5 * np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1)
     normals = hull.equations[:, :3]
     weight = ((normals @ normals.T) >= np.cos(np.radians(10.0))).astype(np.float64) @ areas
     chosen: list[np.ndarray] = []

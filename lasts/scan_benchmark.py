@@ -9,10 +9,11 @@ random pose, units, mirroring) are measured blind (units and side auto) and comp
 from __future__ import annotations
 
 import os
-import traceback
 import time
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +52,10 @@ class BenchConfig:
     cloud_points: int = 200_000
 
 
-_TEMPLATE: MeasuredFoot | None = None
-
-
+@lru_cache(maxsize=2)
 def _template(path: Path) -> MeasuredFoot:
-    global _TEMPLATE  # one per worker process
-    if _TEMPLATE is None:
-        _TEMPLATE = ingest_scan(path.read_bytes(), path.name)
-    return _TEMPLATE
+    """The measured template, once per worker process."""
+    return ingest_scan(path.read_bytes(), path.name)
 
 
 def _one_foot(args: tuple[Path, FootTargets, int, int]) -> dict[str, Any]:
@@ -78,7 +75,7 @@ def _one_foot(args: tuple[Path, FootTargets, int, int]) -> dict[str, Any]:
             "ball_girth_mm": targets.ball_girth_mm,
         },
         "truth": truth.measurements.values(),
-        "faces": int(len(foot.faces)),
+        "faces": len(foot.faces),
     }
     for variant in (mesh_variant(foot, rng), cloud_variant(foot, rng, points=cloud_points)):
         started = time.perf_counter()
@@ -102,7 +99,7 @@ def _stats(errors: list[float]) -> dict[str, float | int]:
     if len(data) == 0:
         return {"n": 0}
     return {
-        "n": int(len(data)),
+        "n": len(data),
         "p50": round(float(np.percentile(data, 50)), 3),
         "p95": round(float(np.percentile(data, 95)), 3),
         "max": round(float(data.max()), 3),
@@ -155,9 +152,7 @@ def run_scan_benchmark(config: BenchConfig, progress: Any = None) -> dict[str, A
             "abs_error_mm": per_measure,
             "worst_p95_length_mm": worst_length,
             "worst_p95_girth_mm": worst_girth,
-            "meets_targets": worst_length <= length_limit
-            and worst_girth <= girth_limit
-            and len(ok) == len(results),
+            "meets_targets": worst_length <= length_limit and worst_girth <= girth_limit and len(ok) == len(results),
             "seconds": {
                 "p50": round(float(np.percentile(seconds, 50)), 3) if seconds else None,
                 "p95": round(float(np.percentile(seconds, 95)), 3) if seconds else None,
@@ -201,7 +196,7 @@ def run_speed_benchmark(template_path: Path, repeats: int = 15, seed: int = 7) -
     mesh_times = timed(mesh_bytes, "foot-100k.stl")
     cloud_times = timed(cloud_bytes, "foot-200k.xyz")
     return {
-        "mesh_faces": int(len(faces)),
+        "mesh_faces": len(faces),
         "mesh_seconds": {
             "p50": float(np.percentile(mesh_times, 50)),
             "p95": float(np.percentile(mesh_times, 95)),

@@ -19,7 +19,7 @@ import numpy as np
 
 from geometry.errors import InputTooLargeError
 from geometry.exchange.meshes import MeshData, read_mesh
-from geometry.meshes import face_component_labels, fill_small_holes, keep_faces
+from geometry.meshes import face_component_labels, fill_small_holes, keep_faces, weld_vertices
 from geometry.pointclouds import (
     isolated_point_mask,
     project_to_local_planes,
@@ -70,8 +70,8 @@ def summarise_mesh(mesh: MeshData, data: bytes, filename: str) -> ScanSummary:
         kind="point_cloud" if mesh.is_point_cloud else "mesh",
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        vertex_count=int(len(mesh.vertices)),
-        face_count=int(len(mesh.faces)),
+        vertex_count=len(mesh.vertices),
+        face_count=len(mesh.faces),
         bbox_min=(float(lower[0]), float(lower[1]), float(lower[2])),
         bbox_max=(float(upper[0]), float(upper[1]), float(upper[2])),
     )
@@ -182,6 +182,7 @@ def _keep_one_foot(
     input_points = len(vertices)
     outliers = 0
     if len(faces):
+        vertices, faces = weld_vertices(vertices, faces)
         labels = face_component_labels(faces, len(vertices))
         sizes = np.bincount(labels)
     else:
@@ -193,10 +194,18 @@ def _keep_one_foot(
         extent = float(np.ptp(vertices, axis=0).max())
         labels = voxel_cluster_labels(vertices, voxel_mm=extent / 60.0)
         sizes = np.bincount(labels)
-    if len(sizes) > 1 and sizes[1] >= options.second_foot_ratio * sizes[0]:
+    point_labels = labels if not len(faces) else np.zeros(len(vertices), dtype=np.int64)
+    if len(faces):
+        point_labels[faces.reshape(-1)] = np.repeat(labels, 3)
+    extents = [float(np.ptp(vertices[point_labels == k], axis=0).max()) for k in range(min(len(sizes), 4))]
+    # A second foot is as big as the first; a heel pad and forefoot of a footprint are not.
+    feet = [
+        k for k in range(len(extents))
+        if sizes[k] >= options.second_foot_ratio * sizes[0] and extents[k] >= 0.7 * extents[0]
+    ]  # fmt: skip
+    if len(feet) > 1:
         raise SeveralFeetError(
-            f"the scan holds {int((sizes >= options.second_foot_ratio * sizes[0]).sum())} foot-sized parts; "
-            "scan each foot on its own",
+            f"the scan holds {len(feet)} foot-sized parts; scan each foot on its own",
             part_sizes=[int(s) for s in sizes[:4]],
         )
     if len(faces):
@@ -223,14 +232,46 @@ def _cut_leg(framed: np.ndarray, faces: np.ndarray, cut_height_mm: float) -> tup
 
 
 def check_foot_shape(surface: FootSurface) -> None:
-    """Refuse shapes that are not a whole foot, naming what looks wrong."""
+    """Refuse shapes that are not a whole foot, naming what looks wrong.
+
+    A foot tapers at both ends (rounded heel, toes); an end as wide as the forefoot is a cut. A shape with
+    one tapered end and one cut end is a foot with its heel or toes missing; one with foot-unlike
+    proportions otherwise is no foot at all.
+    """
     v = surface.vertices
     length = surface.length_mm
     width = float(np.ptp(v[:, 1]))
     height = float(v[:, 2].max())
-    if not 0.25 <= width / length <= 0.6:
+    low = v[:, 2] < 0.12 * length  # the leg above may reach further back than the heel
+    slices = np.floor(v[low, 0] / (0.02 * length)).astype(np.int64)
+    y_low = v[low, 1]
+    widest = np.full(slices.max() + 1, -np.inf)
+    narrow = np.full(slices.max() + 1, np.inf)
+    np.maximum.at(widest, slices, y_low)
+    np.minimum.at(narrow, slices, y_low)
+    middle_width = float(np.nanmax(np.where(np.isfinite(widest), widest - narrow, np.nan)))
+    cut_ends = []
+    for name, position in (("heel", 0.03), ("toe", 0.97)):
+        end = low & (np.abs(v[:, 0] - position * length) < 0.02 * length)
+        if end.sum() < 3 or float(np.ptp(v[end, 1])) > 0.75 * middle_width:
+            cut_ends.append(name)
+    proportions_ok = 0.25 <= width / length <= 0.6
+    if len(cut_ends) == 1:
+        raise IncompleteFootError(
+            f"the {cut_ends[0]} end of the scan is cut off flat: is the {cut_ends[0]} missing?",
+            end=cut_ends[0],
+        )
+    if 0.6 < width / length <= 0.85 and height < 0.6 * length:
+        raise IncompleteFootError(
+            f"the shape is {length:.0f} mm long but {width:.0f} mm wide, as wide as a foot but too short "
+            "for that width: is part of the foot (the heel or the toes) missing?",
+            length_mm=length,
+            width_mm=width,
+        )
+    if not proportions_ok or cut_ends:
         raise NotAFootError(
-            f"the shape is {length:.0f} mm long and {width:.0f} mm wide: a foot is 25–60 % as wide as it is long",
+            f"the shape is {length:.0f} mm long and {width:.0f} mm wide with blunt ends: "
+            "a foot is 25–60 % as wide as it is long and tapers at heel and toes",
             length_mm=length,
             width_mm=width,
         )
@@ -240,16 +281,3 @@ def check_foot_shape(surface: FootSurface) -> None:
             "it has no upper surface (a plantar imprint?)",
             height_mm=height,
         )
-    low = v[:, 2] < 0.12 * length  # the leg above may reach further back than the heel
-    for name, position in (("heel", 0.03), ("toe", 0.97)):
-        end = low & (np.abs(v[:, 0] - position * length) < 0.02 * length)
-        middle = low & (np.abs(v[:, 0] - 0.65 * length) < 0.01 * length)
-        if end.sum() < 3 or middle.sum() < 3:
-            raise IncompleteFootError(f"the scan has too few points near the {name}", end=name)
-        end_width = float(np.ptp(v[end, 1]))
-        if end_width > 0.75 * float(np.ptp(v[middle, 1])):
-            raise IncompleteFootError(
-                f"the {name} end of the scan is cut off flat ({end_width:.0f} mm wide at its end): "
-                f"is the {name} missing?",
-                end=name,
-            )

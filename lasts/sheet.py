@@ -113,9 +113,7 @@ def measurement_sheet_svg(
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="black"/>')
             parts.append(f'<text x="{px + 5:.1f}" y="{py - 5:.1f}" font-size="10">{escape(name)}</text>')
     table_x = margin * 2 + view_w
-    parts.append(
-        f'<text x="{table_x:.0f}" y="{margin * 1.5:.0f}" font-size="14" font-weight="bold">mm</text>'
-    )
+    parts.append(f'<text x="{table_x:.0f}" y="{margin * 1.5:.0f}" font-size="14" font-weight="bold">mm</text>')
     for row, (key, value) in enumerate(measurements.values().items()):
         name = next((g for g in _GIRTH_COLOURS if key.startswith(g)), None)
         colour = _GIRTH_COLOURS[name] if name and "girth" in key else "#000"

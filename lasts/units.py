@@ -64,9 +64,7 @@ def decide_units(
     possible = [u for u in MM_PER_UNIT if fits(u, ranges.possible_mm)]
     if len(possible) == 1 and not adult:
         return UnitDecision(unit=possible[0], mm_per_unit=MM_PER_UNIT[possible[0]], detected=True)
-    readings = ", ".join(
-        f"{foot_length_file_units * MM_PER_UNIT[u]:.0f} mm in {u}" for u in possible or adult
-    )
+    readings = ", ".join(f"{foot_length_file_units * MM_PER_UNIT[u]:.0f} mm in {u}" for u in possible or adult)
     if len(possible) > 1 or len(adult) > 1:
         raise AmbiguousUnitsError(
             f"the foot is {foot_length_file_units:.4g} file units long, which could be {readings}; "

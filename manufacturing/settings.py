@@ -57,9 +57,7 @@ class Settings(BaseSettings):
     task_max_retries: int = Field(
         3, ge=0, description="Retries of a stage after an unexpected error, with exponential backoff."
     )
-    task_retry_backoff_seconds: float = Field(
-        2.0, ge=0, description="First retry delay; it doubles on every retry."
-    )
+    task_retry_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; it doubles on every retry.")
     max_upload_bytes: int = Field(
         200 * 1024 * 1024, gt=0, description="Largest scan or file accepted by the API and the CLI."
     )
@@ -115,7 +113,5 @@ def settings_reference_markdown() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = "(development-only value)" if isinstance(field.default, SecretStr) else field.default
-        rows.append(
-            f"| `CSPMS_{name.upper()}` | `{'' if default is None else default}` | {field.description} |"
-        )
+        rows.append(f"| `CSPMS_{name.upper()}` | `{'' if default is None else default}` | {field.description} |")
     return "\n".join(rows) + "\n"

@@ -53,15 +53,11 @@ def sniff_mesh_format(data: bytes, filename: str = "") -> MeshFormat:
         return "stl"
     if head.lstrip().startswith((b"# .PCD", b"VERSION", b"FIELDS")) and b"\nDATA " in head:
         return "pcd"
-    try:
-        text = head.decode("utf-8" if not head.startswith(b"\xef\xbb\xbf") else "utf-8-sig")
-    except UnicodeDecodeError:
-        # A cut multi-byte character at the end of the head is still text.
-        text = head[:-4].decode("utf-8", errors="strict") if _mostly_text(head) else ""
-        if not text:
-            raise UnsupportedFormatError(
-                "the file is binary and is neither binary STL, PLY, GLB nor 3MF", filename=filename
-            ) from None
+    if not _mostly_text(head):
+        raise UnsupportedFormatError(
+            "the file is binary and is neither binary STL, PLY, GLB, 3MF nor PCD", filename=filename
+        )
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = text.lstrip()
     lower = stripped.lower()
     if lower.startswith("solid") and "facet" in lower:
@@ -71,9 +67,7 @@ def sniff_mesh_format(data: bytes, filename: str = "") -> MeshFormat:
     if stripped.startswith(("OFF", "COFF", "NOFF")):
         return "off"
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if any(
-        line.startswith(("v ", "f ", "vn ", "vt ", "o ", "g ", "mtllib", "usemtl")) for line in lines[:50]
-    ):
+    if any(line.startswith(("v ", "f ", "vn ", "vt ", "o ", "g ", "mtllib", "usemtl")) for line in lines[:50]):
         return "obj"
     if lines and all(_is_number_row(line) for line in lines[:20]):
         return "xyz"
@@ -95,14 +89,22 @@ def read_mesh(data: bytes, filename: str = "", max_elements: int = 20_000_000) -
         faces = np.empty((0, 3), dtype=np.int64)
     else:
         vertices, faces = _read_with_trimesh(data, fmt, filename)
+    if vertices.ndim != 2 or vertices.shape[1] != 3:
+        raise InputError(f"{filename!r} has vertices without three coordinates", filename=filename, format=fmt)
     if len(vertices) + len(faces) > max_elements:
         raise InputError(
-            f"{filename!r} has {len(vertices)} vertices and {len(faces)} faces, "
-            f"over the limit of {max_elements}",
+            f"{filename!r} has {len(vertices)} vertices and {len(faces)} faces, over the limit of {max_elements}",
             filename=filename,
         )
     if len(vertices) == 0:
         raise InputError(f"{filename or 'the file'!r} holds no vertices", filename=filename, format=fmt)
+    if len(faces) and (faces.min() < 0 or faces.max() >= len(vertices)):
+        raise InputError(
+            f"{filename!r} has faces that refer to vertices it does not have "
+            f"(index {int(faces.max())}, {len(vertices)} vertices)",
+            filename=filename,
+            format=fmt,
+        )
     if not np.isfinite(vertices).all():
         raise InputError(f"{filename!r} has vertices that are NaN or infinite", filename=filename, format=fmt)
     return MeshData(vertices=vertices, faces=faces, format=fmt)
@@ -122,9 +124,6 @@ def _read_with_trimesh(data: bytes, fmt: MeshFormat, filename: str) -> tuple[np.
         if not geometries:
             raise InputError(f"{filename!r} holds no geometry", filename=filename, format=fmt)
         loaded = trimesh.util.concatenate(geometries)
-    if isinstance(loaded, trimesh.Trimesh):
-        # STL (and some exporters) repeat each corner per triangle: weld them so parts are connected.
-        loaded.merge_vertices()
     vertices = np.asarray(loaded.vertices, dtype=np.float64)
     if isinstance(loaded, trimesh.Trimesh):
         faces = np.asarray(loaded.faces, dtype=np.int64).reshape(-1, 3)
@@ -173,16 +172,12 @@ def _read_pcd(data: bytes, filename: str) -> np.ndarray:
         mode = header["DATA"][0].lower()
         xyz = [fields.index(axis) for axis in ("x", "y", "z")]
     except (KeyError, ValueError, IndexError) as exc:
-        raise InputError(
-            f"{filename!r}: the PCD header is incomplete or wrong ({exc})", filename=filename
-        ) from exc
+        raise InputError(f"{filename!r}: the PCD header is incomplete or wrong ({exc})", filename=filename) from exc
     if mode == "ascii":
         try:
             rows = np.loadtxt(io.BytesIO(data[offset:]), ndmin=2)
         except ValueError as exc:
-            raise InputError(
-                f"{filename!r}: PCD ascii data cannot be read: {exc}", filename=filename
-            ) from exc
+            raise InputError(f"{filename!r}: PCD ascii data cannot be read: {exc}", filename=filename) from exc
         columns = np.cumsum([0, *counts])[:-1]
         return rows[:points, [columns[i] for i in xyz]].astype(np.float64)
     if mode == "binary":
@@ -190,7 +185,7 @@ def _read_pcd(data: bytes, filename: str) -> np.ndarray:
             dtype = np.dtype(
                 [
                     (f"f{i}", _PCD_TYPES[(t.upper(), s)], (c,))
-                    for i, (t, s, c) in enumerate(zip(types, sizes, counts))
+                    for i, (t, s, c) in enumerate(zip(types, sizes, counts, strict=True))
                 ]
             )
         except KeyError as exc:
@@ -217,8 +212,8 @@ def _zip_has_3mf_model(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return any(name.lower().endswith(".model") for name in archive.namelist())
-    except zipfile.BadZipFile:
-        return False
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        return False  # a damaged or exotic archive is no 3MF we can read
 
 
 def _mostly_text(head: bytes) -> bool:

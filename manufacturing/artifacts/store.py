@@ -81,12 +81,8 @@ class ArtifactStore:
         except OSError as exc:
             tmp_path.unlink(missing_ok=True)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageError(
-                    "the artifact store is full; nothing was written", root=str(self.root)
-                ) from exc
-            raise StorageError(
-                f"could not write to the artifact store: {exc.strerror}", root=str(self.root)
-            ) from exc
+                raise StorageError("the artifact store is full; nothing was written", root=str(self.root)) from exc
+            raise StorageError(f"could not write to the artifact store: {exc.strerror}", root=str(self.root)) from exc
         except BaseException:
             tmp_path.unlink(missing_ok=True)
             raise

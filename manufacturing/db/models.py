@@ -164,9 +164,7 @@ class Artifact(Base):
     """
 
     __tablename__ = "artifact"
-    __table_args__ = (
-        UniqueConstraint("input_key", "stage", "stage_version", "kind", name="uq_artifact_output"),
-    )
+    __table_args__ = (UniqueConstraint("input_key", "stage", "stage_version", "kind", name="uq_artifact_output"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))

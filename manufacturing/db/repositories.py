@@ -50,21 +50,15 @@ def get_artifact(session: Session, artifact_id: int) -> Artifact:
     return artifact
 
 
-def find_stage_outputs(
-    session: Session, input_key: str, stage: str, stage_version: int
-) -> Sequence[Artifact]:
+def find_stage_outputs(session: Session, input_key: str, stage: str, stage_version: int) -> Sequence[Artifact]:
     return session.scalars(
         select(Artifact)
-        .where(
-            Artifact.input_key == input_key, Artifact.stage == stage, Artifact.stage_version == stage_version
-        )
+        .where(Artifact.input_key == input_key, Artifact.stage == stage, Artifact.stage_version == stage_version)
         .order_by(Artifact.id)
     ).all()
 
 
-def find_artifact(
-    session: Session, input_key: str, stage: str, stage_version: int, kind: str
-) -> Artifact | None:
+def find_artifact(session: Session, input_key: str, stage: str, stage_version: int, kind: str) -> Artifact | None:
     return session.scalars(
         select(Artifact).where(
             Artifact.input_key == input_key,
@@ -119,9 +113,7 @@ def artifacts_by_ids(session: Session, ids: Sequence[int]) -> Sequence[Artifact]
 
 
 def runs_for_pair(session: Session, pair_id: int) -> Sequence[PipelineRun]:
-    return session.scalars(
-        select(PipelineRun).where(PipelineRun.pair_id == pair_id).order_by(PipelineRun.id)
-    ).all()
+    return session.scalars(select(PipelineRun).where(PipelineRun.pair_id == pair_id).order_by(PipelineRun.id)).all()
 
 
 def pairs_of_order(session: Session, order_id: int) -> Sequence[Pair]:

@@ -76,9 +76,7 @@ def place_order(
         style=options.style,
         options=options.model_dump(mode="json"),
     )
-    order = Order(
-        number=f"O{datetime.now(UTC):%y%m%d}-{secrets.token_hex(3).upper()}", customer_id=customer.id
-    )
+    order = Order(number=f"O{datetime.now(UTC):%y%m%d}-{secrets.token_hex(3).upper()}", customer_id=customer.id)
     session.add_all([scan, design, order])
     runs = []
     serials = []

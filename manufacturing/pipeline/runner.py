@@ -63,9 +63,7 @@ def execute_stage(session: Session, store: ArtifactStore, run_id: int, stage_nam
         input_key = stage.input_key(ctx)
         existing = repositories.find_stage_outputs(session, input_key, stage.name, stage.version)
         if existing and all(store.exists(a.sha256) for a in existing):
-            outputs = [
-                StageOutput(a.kind, a.filename, a.media_type, store.read_bytes(a.sha256)) for a in existing
-            ]
+            outputs = [StageOutput(a.kind, a.filename, a.media_type, store.read_bytes(a.sha256)) for a in existing]
             artifact_ids = [a.id for a in existing]
             stage_run.state = StageState.REUSED
         else:
@@ -121,9 +119,7 @@ def record_stage_error(
 def _stage_run_for(session: Session, run: PipelineRun, stage_name: str, version: int) -> StageRun:
     stage_run = repositories.get_stage_run(session, run.id, stage_name)
     if stage_run is None:
-        stage_run = StageRun(
-            pipeline_run=run, stage=stage_name, stage_version=version, state=StageState.RUNNING
-        )
+        stage_run = StageRun(pipeline_run=run, stage=stage_name, stage_version=version, state=StageState.RUNNING)
         session.add(stage_run)
         session.flush()
     return stage_run

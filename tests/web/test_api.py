@@ -7,14 +7,10 @@ from fastapi.testclient import TestClient
 
 from manufacturing.settings import Settings
 
-DERBY = json.dumps(
-    {"style": "derby", "pieces": {"vamp": {"material": "full-grain-calf", "colour": "#5a3a22"}}}
-)
+DERBY = json.dumps({"style": "derby", "pieces": {"vamp": {"material": "full-grain-calf", "colour": "#5a3a22"}}})
 
 
-def _post_order(
-    client: TestClient, scan: bytes, options: str = DERBY, filename: str = "foot.obj", **extra: str
-):
+def _post_order(client: TestClient, scan: bytes, options: str = DERBY, filename: str = "foot.obj", **extra: str):
     return client.post(
         "/api/orders",
         files={"scan": (filename, scan, "application/octet-stream")},

@@ -23,9 +23,7 @@ def cspms(*args: str, var_dir: Path, cwd: Path = REPO_ROOT) -> subprocess.Comple
     )
 
 
-@pytest.mark.parametrize(
-    "command", [[], ["db"], ["db", "upgrade"], ["order"], ["order", "run"], ["serve"], ["worker"]]
-)
+@pytest.mark.parametrize("command", [[], ["db"], ["db", "upgrade"], ["order"], ["order", "run"], ["serve"], ["worker"]])
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = cspms(*command, "--help", var_dir=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -49,9 +49,7 @@ async def create_order(
             options=design_options,
         )
         for run_id in placed.run_ids:
-            run_after_commit(
-                session, lambda run_id=run_id: enqueue_pipeline(celery, run_id, list(placed.stages))
-            )
+            run_after_commit(session, lambda run_id=run_id: enqueue_pipeline(celery, run_id, list(placed.stages)))
     return PlacedOrderOut(
         order_number=placed.order_number,
         design_id=placed.design_id,

@@ -34,15 +34,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.http_status >= 500:
             log.error("server-side error on %s: %s", request.url.path, exc.message)
         details = {k: v for k, v in exc.details.items() if k != "traceback"}
-        return problem(
-            exc.http_status, exc.code, type(exc).__name__, exc.message, request.url.path, details=details
-        )
+        return problem(exc.http_status, exc.code, type(exc).__name__, exc.message, request.url.path, details=details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"location": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
-        ]
+        errors = [{"location": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
         return problem(422, "invalid_request", "Invalid request", detail, request.url.path, errors=errors)
 

@@ -58,4 +58,6 @@ def bench_scan(
         )
     if "speed" in report:
         speed = report["speed"]
-        typer.echo(f"speed: {speed['mesh_faces']}-face mesh {speed['mesh_seconds']} s; 200k cloud {speed['cloud_seconds']} s")
+        typer.echo(
+            f"speed: {speed['mesh_faces']}-face mesh {speed['mesh_seconds']} s; 200k cloud {speed['cloud_seconds']} s"
+        )

@@ -73,9 +73,7 @@ def order_run(
     scan: Annotated[Path, typer.Option(help="Foot scan file (STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ).")],
     options: Annotated[Path, typer.Option(help="Design options JSON, e.g. examples/options-derby.json.")],
     out: Annotated[Path, typer.Option(help="Folder to write every artifact and manifest.json to.")],
-    email: Annotated[
-        str, typer.Option(help="Customer e-mail the order is filed under.")
-    ] = "walk-in@cspms.local",
+    email: Annotated[str, typer.Option(help="Customer e-mail the order is filed under.")] = "walk-in@cspms.local",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON on stdout.")] = False,
 ) -> None:
     """Place an order and run its whole pipeline in this process, writing every artifact to OUT."""
@@ -233,7 +231,5 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        err_console.print(
-            f"error: internal_error: {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True
-        )
+        err_console.print(f"error: internal_error: {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_INTERNAL_ERROR)

@@ -46,9 +46,7 @@ def measure(
     from web.cli.main import read_input_file
 
     data = read_input_file(file, get_settings().max_upload_bytes)
-    foot = ingest_scan(
-        data, file.name, IngestOptions(units=units.value, side=side.value, cut_height=cut_height)
-    )
+    foot = ingest_scan(data, file.name, IngestOptions(units=units.value, side=side.value, cut_height=cut_height))
     if sheet is not None:
         svg = measurement_sheet_svg(foot.surface.vertices, foot.landmarks, foot.measurements, file.name, foot.side)
         sheet.write_text(svg)
@@ -56,7 +54,9 @@ def measure(
     if as_json:
         typer.echo(json.dumps(record, indent=2))
         return
-    typer.echo(f"{file.name}: {foot.side} foot, units {foot.units.unit}" + (" (detected)" if foot.units.detected else ""))
+    typer.echo(
+        f"{file.name}: {foot.side} foot, units {foot.units.unit}" + (" (detected)" if foot.units.detected else "")
+    )
     for key, value in foot.measurements.values().items():
         shown = "not reached by the scan" if value is None else f"{value:8.1f} mm"
         typer.echo(f"  {key.removesuffix('_mm').replace('_', ' '):<20} {shown}")

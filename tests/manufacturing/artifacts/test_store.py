@@ -79,9 +79,7 @@ def test_a_full_store_raises_a_storage_error_and_keeps_earlier_blobs(tmp_path: P
         with pytest.raises(StorageError, match="full"):
             store.put_bytes(os.urandom(3 * 1024 * 1024))
         assert store.read_bytes(kept.sha256) == b"earlier artifact"
-        assert [p for p in (mount_point / "sha256").rglob("*") if p.is_file()] == [
-            mount_point / kept.storage_key
-        ]
+        assert [p for p in (mount_point / "sha256").rglob("*") if p.is_file()] == [mount_point / kept.storage_key]
         assert not any((mount_point / "tmp").iterdir())
     finally:
         time.sleep(0.05)

@@ -18,9 +18,7 @@ def resources(settings: Settings) -> Iterator[Resources]:
     built.engine.dispose()
 
 
-def place(
-    resources: Resources, scan_bytes: bytes, filename: str = "find_template.obj", pairs: int = 1
-) -> PlacedOrder:
+def place(resources: Resources, scan_bytes: bytes, filename: str = "find_template.obj", pairs: int = 1) -> PlacedOrder:
     with session_scope(resources.sessions) as session:
         return place_order(
             session,

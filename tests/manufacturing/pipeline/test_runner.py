@@ -11,9 +11,7 @@ from manufacturing.pipeline.runner import derive_run_state
 from tests.manufacturing.pipeline.conftest import place
 
 
-def test_a_run_measures_the_scan_and_records_the_stage(
-    resources: Resources, find_template_bytes: bytes
-) -> None:
+def test_a_run_measures_the_scan_and_records_the_stage(resources: Resources, find_template_bytes: bytes) -> None:
     placed = place(resources, find_template_bytes)
     outcomes = run_pipeline_in_process(resources, placed.run_ids[0])
     assert [o.state for o in outcomes] == [StageState.SUCCEEDED]

@@ -76,9 +76,7 @@ def _order_through_worker(settings: Settings, scan_bytes: bytes, tmp_path: Path,
             with session_scope(resources.sessions) as session:
                 # Enqueue after commit, as the API does.
                 for run_id in placed.run_ids:
-                    run_after_commit(
-                        session, lambda r=run_id: enqueue_pipeline(celery, r, list(placed.stages))
-                    )
+                    run_after_commit(session, lambda r=run_id: enqueue_pipeline(celery, r, list(placed.stages)))
             return [_wait_for_run(resources, run_id, log_path) for run_id in placed.run_ids]
     finally:
         resources.engine.dispose()
@@ -92,9 +90,7 @@ def _assert_succeeded(reports: list[dict]) -> None:
     assert {r["stages"][0]["state"] for r in reports} == {"succeeded", "reused"}
 
 
-def test_embedded_broker_worker_runs_the_chain(
-    settings: Settings, find_template_bytes: bytes, tmp_path: Path
-) -> None:
+def test_embedded_broker_worker_runs_the_chain(settings: Settings, find_template_bytes: bytes, tmp_path: Path) -> None:
     assert settings.uses_embedded_broker
     _assert_succeeded(_order_through_worker(settings, find_template_bytes, tmp_path, "find_template.obj"))
 
@@ -113,9 +109,7 @@ def test_redis_broker_worker_runs_the_chain(
     settings: Settings, redis_url: str, find_template_bytes: bytes, tmp_path: Path
 ) -> None:
     redis_settings = settings.model_copy(update={"broker_url": redis_url})
-    _assert_succeeded(
-        _order_through_worker(redis_settings, find_template_bytes, tmp_path, "find_template.obj")
-    )
+    _assert_succeeded(_order_through_worker(redis_settings, find_template_bytes, tmp_path, "find_template.obj"))
 
 
 @pytest.mark.redis
