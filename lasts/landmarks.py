@@ -7,6 +7,7 @@ for left and right feet.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,7 +121,8 @@ def _smooth(profile: np.ndarray, window: int = 5) -> np.ndarray:
     """Moving median (ignoring NaN), so one slice's noise or hole cannot make an extreme."""
     padded = np.pad(profile, window // 2, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, window)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-empty windows stay NaN, as intended
         return np.nanmedian(windows, axis=1)
 
 
@@ -138,8 +140,10 @@ def _arch_apex(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules
     on_line = np.abs(med - (border[slices] - 0.1 * length)) <= 2.0
     underside = _smooth(_slice_profile(pts[on_line, 2], slices[on_line], count, "min"))
     apex = int(np.nanargmax(underside))
-    in_apex = on_line & (slices == apex)
-    return np.array([start + (apex + 0.5) * 2.0, float(pts[in_apex, 1].mean()), float(underside[apex])])
+    # The smoothed profile may take the apex from a neighbour: look up y within two slices of it.
+    in_apex = on_line & (np.abs(slices - apex) <= 2)
+    y_apex = float(pts[in_apex, 1].mean()) if in_apex.any() else float(pts[on_line, 1].mean())
+    return np.array([start + (apex + 0.5) * 2.0, y_apex, float(underside[apex])])
 
 
 def _peak_x(x: np.ndarray, score: np.ndarray, start: float, stop: float) -> float:

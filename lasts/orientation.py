@@ -61,20 +61,25 @@ def principal_axis(centred: np.ndarray) -> np.ndarray:
     return vectors[:, -1]
 
 
-def candidate_support_directions(points: np.ndarray, count: int = 12, separation_deg: float = 20.0) -> np.ndarray:
+def candidate_support_directions(
+    hull: ConvexHull, count: int = 12, separation_deg: float = 20.0, centres: int = 800
+) -> np.ndarray:
     """Outward normals (k, 3) of the convex hull's broadest sides, at least ``separation_deg`` apart.
 
-    Each hull face's weight is the hull area whose normal lies within 10 degrees of it; faces are taken
-    greedily by weight. Scale-free and independent of the pose (the candidates are the hull's own normals).
+    The ``centres`` largest hull faces are weighed by the hull area whose normal lies within 10 degrees
+    of theirs, then taken greedily by weight, each replaced by its cone's area-weighted mean normal.
+    Scale-free and independent of the pose (the candidates are the hull's own normals).
     """
-    hull = ConvexHull(points)
+    points = hull.points
     triangles = points[hull.simplices]
     areas = 0.5 * np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1)
     normals = hull.equations[:, :3]
-    weight = ((normals @ normals.T) >= np.cos(np.radians(10.0))).astype(np.float64) @ areas
+    largest = np.argsort(-areas, kind="stable")[:centres]
+    in_cone = (normals[largest].astype(np.float32) @ normals.T.astype(np.float32)) >= np.cos(np.radians(10.0))
+    weight = in_cone @ areas.astype(np.float32)
     chosen: list[np.ndarray] = []
-    for index in np.argsort(-weight):
-        members = normals @ normals[index] >= np.cos(np.radians(10.0))
+    for rank in np.argsort(-weight, kind="stable"):
+        members = in_cone[rank]
         direction = (normals[members] * areas[members, None]).sum(axis=0)
         direction /= np.linalg.norm(direction)  # the cone's area-weighted mean normal
         if all(direction @ c < np.cos(np.radians(separation_deg)) for c in chosen):
@@ -92,12 +97,13 @@ def floor_normal(points: np.ndarray) -> np.ndarray:
     ends stand most unequally high (the ankle over the heel, the toes low). A side of the foot touches
     its plane along the whole length too, but both ends rise about equally from it. Score: the rise,
     weighted from 0 to 1 as the contact spread goes from 45 % to 75 % of the length. The winner is
-    refined to the plane fitted through its whole contact patch.
+    refined to the hull facet the foot rests on (``resting_facet_normal``).
     """
     extent = float(np.ptp(points, axis=0).max())
     centred = points - points.mean(axis=0)
+    hull = ConvexHull(points)
     best_rise, best = -1.0, None
-    for direction in candidate_support_directions(points):
+    for direction in candidate_support_directions(hull):
         up = -direction
         flat = centred - np.outer(centred @ up, up)
         along = flat @ principal_axis(flat)
@@ -114,14 +120,38 @@ def floor_normal(points: np.ndarray) -> np.ndarray:
             best_rise, best = score, direction
     if best is None or best_rise <= 0:
         raise NotAFootError("no side of the shape rests on a floor at both ends, as a foot's sole does")
-    # Refine to the plane fitted through the whole contact patch (heel pad to ball): it moves smoothly
-    # with the shape, where the choice among hull faces would jump.
-    height = centred @ best
-    contact = centred[height >= height.max() - 0.05 * extent]
-    contact = contact - contact.mean(axis=0)
-    _, vectors = np.linalg.eigh(contact.T @ contact)
-    normal = vectors[:, 0]
-    return normal if normal @ best > 0 else -normal
+    return resting_facet_normal(hull, best)
+
+
+def resting_facet_normal(hull: ConvexHull, approximate_down: np.ndarray) -> np.ndarray:
+    """The hull facet the shape rests on when set down near ``approximate_down``: the one (within 30
+    degrees of it) that contains the centroid's projection along its own normal, as under gravity."""
+    points = hull.points
+    normals = hull.equations[:, :3]
+    near = np.flatnonzero(normals @ approximate_down >= np.cos(np.radians(30.0)))
+    centroid = points.mean(axis=0)
+    triangles = points[hull.simplices[near]]  # (k, 3, 3)
+    n = normals[near]
+    offsets = np.einsum("kj,kj->k", triangles[:, 0] - centroid, n)
+    foot = centroid + offsets[:, None] * n  # projections onto each facet's plane
+    # Barycentric test, vectorised over facets.
+    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+    v0, v1, v2 = b - a, c - a, foot - a
+    d00 = np.einsum("kj,kj->k", v0, v0)
+    d01 = np.einsum("kj,kj->k", v0, v1)
+    d11 = np.einsum("kj,kj->k", v1, v1)
+    d20 = np.einsum("kj,kj->k", v2, v0)
+    d21 = np.einsum("kj,kj->k", v2, v1)
+    denominator = d00 * d11 - d01 * d01
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = (d11 * d20 - d01 * d21) / denominator
+        w = (d00 * d21 - d01 * d20) / denominator
+    inside = (v >= -1e-9) & (w >= -1e-9) & (v + w <= 1 + 1e-9)
+    if not inside.any():
+        return approximate_down
+    # Coplanar facets share a plane; take the largest containing one.
+    areas = 0.5 * np.linalg.norm(np.cross(v0, v1), axis=1)
+    return n[inside][int(np.argmax(areas[inside]))]
 
 
 def rough_frame(points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -188,6 +218,8 @@ def second_toe_tip(frame_points: np.ndarray, foot_length_mm: float, medial_sign:
     order = slice(None, None, -1) if medial_sign > 0 else slice(None)
     profile, y_centres = profile[order], y_centres[order]  # medial first
     peaks, _ = find_peaks(profile, prominence=1.0, distance=int(8 / bin_mm))
+    # Only tips near the front count as toes (not a bulge of the lateral border).
+    peaks = peaks[profile[peaks] >= profile.max() - 0.12 * foot_length_mm]
     # The big toe is the first prominent peak; its neighbour laterally is the 2nd toe.
     if len(peaks) >= 2:
         peak = peaks[1]
@@ -214,9 +246,14 @@ def heel_centre_y(frame_points: np.ndarray, foot_length_mm: float) -> float:
     return float(0.5 * (y[band].max() + y[band].min()))
 
 
-def orient_foot(points_mm: np.ndarray, side: Side | Literal["auto"] = "auto") -> tuple[FootFrame, float]:
-    """The measuring frame of a foot given as points (n, 3) in mm; returns the frame and the foot length (mm)."""
-    rotation, _ = rough_frame(points_mm)
+def orient_foot(
+    points_mm: np.ndarray, side: Side | Literal["auto"] = "auto", rough_rotation: np.ndarray | None = None
+) -> tuple[FootFrame, float]:
+    """The measuring frame of a foot given as points (n, 3) in mm; returns the frame and the foot length (mm).
+
+    ``rough_rotation`` (from ``rough_frame`` on the same points in any units) saves computing it again.
+    """
+    rotation = rough_rotation if rough_rotation is not None else rough_frame(points_mm)[0]
     local = points_mm @ rotation.T
     framed = local - np.array([local[:, 0].min(), 0.0, local[:, 2].min()])
     length = float(framed[:, 0].max())

@@ -146,14 +146,14 @@ def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None
             limit_points=options.max_points,
         )
     vertices, faces, report = _keep_one_foot(mesh.vertices, mesh.faces, options)
-    _, length_file_units = rough_frame(vertices)
+    rough_rotation, length_file_units = rough_frame(vertices)
     units = decide_units(length_file_units, options.units)
     vertices = vertices * units.mm_per_unit
     if not len(faces):
         # Clouds: average into voxels, then pull each point onto its neighbours' plane (noise down ~10x).
         vertices = project_to_local_planes(voxel_average(vertices, options.cloud_voxel_mm), neighbours=30)
         report = replace(report, denoised=True)
-    frame, length_mm = orient_foot(vertices, options.side)
+    frame, length_mm = orient_foot(vertices, options.side, rough_rotation)
     if len(faces):
         before = len(faces)
         vertices, faces = fill_small_holes(vertices, faces, max_hole_size=0.1 * length_mm)
