@@ -66,6 +66,35 @@ def cloud_plane_section(
     return points[near] - distance[near, None] * n
 
 
+def graph_plane_section(
+    points: np.ndarray, neighbours: np.ndarray, origin: np.ndarray, normal: np.ndarray, reach_mm: float
+) -> np.ndarray:
+    """Where the edges of a point cloud's neighbour graph cross a plane, interpolated onto it.
+
+    Like a mesh section, but the edges are each point's links to its nearest neighbours: the crossings
+    lie exactly on the plane (no slab thickness smearing the section). Only points within ``reach_mm`` of
+    the plane are examined.
+    points : (n, 3) float, mm; neighbours : (n, k) int indices; returns (c, 3) float, mm
+    """
+    n = np.asarray(normal, dtype=np.float64)
+    n = n / np.linalg.norm(n)
+    distance = (points - origin) @ n
+    near = np.flatnonzero((distance < 0) & (distance > -reach_mm))
+    if len(near) == 0:
+        return np.empty((0, 3))
+    others = neighbours[near]  # (c, k)
+    d_self = distance[near][:, None]
+    d_other = distance[others]
+    crossing = d_other >= 0
+    if not crossing.any():
+        return np.empty((0, 3))
+    rows, cols = np.nonzero(crossing)
+    start = points[near[rows]]
+    end = points[others[rows, cols]]
+    t = d_self[rows, 0] / (d_self[rows, 0] - d_other[rows, cols])
+    return start + t[:, None] * (end - start)
+
+
 def hull_perimeter_mm(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> float:
     """Perimeter of the convex hull of points lying in a plane (a tape pulled around them).
 

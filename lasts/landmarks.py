@@ -137,7 +137,8 @@ def _arch_apex(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules
     slices = np.floor((pts[:, 0] - start) / 2.0).astype(np.int64)
     count = int(slices.max()) + 1
     border = _smooth(_slice_profile(med, slices, count, "max"))
-    on_line = np.abs(med - (border[slices] - 0.1 * length)) <= 2.0
+    # Below 0.15 L only: where the underside is missing (a scan hole) the dorsum above must not count.
+    on_line = (np.abs(med - (border[slices] - 0.1 * length)) <= 2.0) & (pts[:, 2] < 0.15 * length)
     underside = _smooth(_slice_profile(pts[on_line, 2], slices[on_line], count, "min"))
     apex = int(np.nanargmax(underside))
     # The smoothed profile may take the apex from a neighbour: look up y within two slices of it.

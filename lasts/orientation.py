@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks
 from scipy.spatial import ConvexHull
 
@@ -203,8 +204,14 @@ def detect_side(frame_points: np.ndarray, foot_length: float) -> tuple[Side, dic
     return ("right" if total > 0 else "left"), votes
 
 
+# Across the forefoot (0.8-0.9 L), the 2nd toe lies about this fraction of the width from the medial
+# edge (measured on the FIND foot and its ANSUR II deformations: 0.49-0.51).
+_SECOND_TOE_ACROSS = 0.48
+
+
 def second_toe_tip(frame_points: np.ndarray, foot_length_mm: float, medial_sign: float) -> np.ndarray:
-    """(x, y) of the 2nd toe tip: the second peak of the front outline from the medial side (mm)."""
+    """(x, y) of the 2nd toe tip, mm: of the toe-tip peaks of the front outline, the one nearest where the
+    2nd toe lies (about half-way across the forefoot); the outline there when no peak is near."""
     x, y = frame_points[:, 0], frame_points[:, 1]
     fore = x > 0.7 * foot_length_mm
     bin_mm = 1.0
@@ -217,16 +224,21 @@ def second_toe_tip(frame_points: np.ndarray, foot_length_mm: float, medial_sign:
     profile = np.where(valid, front, np.interp(np.arange(len(front)), np.flatnonzero(valid), front[valid]))
     order = slice(None, None, -1) if medial_sign > 0 else slice(None)
     profile, y_centres = profile[order], y_centres[order]  # medial first
-    peaks, _ = find_peaks(profile, prominence=1.0, distance=int(8 / bin_mm))
+    # A 3 mm running maximum closes one-bin gaps of a sparse or holed cloud before looking for tips.
+    profile = maximum_filter1d(profile, size=3, mode="nearest")
+    peaks, _ = find_peaks(profile, prominence=1.5, distance=int(8 / bin_mm))
     # Only tips near the front count as toes (not a bulge of the lateral border).
     peaks = peaks[profile[peaks] >= profile.max() - 0.12 * foot_length_mm]
-    # The big toe is the first prominent peak; its neighbour laterally is the 2nd toe.
-    if len(peaks) >= 2:
-        peak = peaks[1]
-    elif len(peaks) == 1:
-        peak = peaks[0]
-    else:
-        peak = int(np.argmax(profile))
+    # Where the 2nd toe should be: about half-way across the forefoot (0.8-0.9 L) from its medial edge.
+    band = (x > 0.8 * foot_length_mm) & (x < 0.9 * foot_length_mm)
+    medial = y[band] * medial_sign
+    width = float(np.ptp(medial))
+    expected_y = (float(medial.max()) - _SECOND_TOE_ACROSS * width) * medial_sign
+    distance = np.abs(y_centres[peaks] - expected_y)
+    if len(peaks) and distance.min() <= 0.15 * width:
+        peak = int(peaks[int(np.argmin(distance))])
+    else:  # toes fused or lost in a scan hole: the front outline where the 2nd toe should be
+        peak = int(np.argmin(np.abs(y_centres - expected_y)))
     return np.array([profile[peak], y_centres[peak]])
 
 

@@ -86,7 +86,7 @@ class IngestOptions:
     cut_height: float = 0.6
     max_points: int = 2_000_000
     # Point clouds are thinned to one averaged point per voxel of this size (mm) before measuring.
-    cloud_voxel_mm: float = 1.5
+    cloud_voxel_mm: float = 1.0
     # Another part this large (relative to the largest) means a second foot in the file.
     second_foot_ratio: float = 0.3
 

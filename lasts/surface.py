@@ -7,12 +7,16 @@ the last — are measured by the same definitions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from geometry.meshes import face_normals
 from geometry.pointclouds import local_planes
-from geometry.sections import cloud_plane_section, hull_perimeter_mm, hull_ring_3d, mesh_plane_section
+from geometry.sections import graph_plane_section, hull_perimeter_mm, hull_ring_3d, mesh_plane_section
+
+_CLOUD_NEIGHBOURS = 8
 
 
 @dataclass(frozen=True)
@@ -21,8 +25,8 @@ class FootSurface:
 
     vertices: np.ndarray
     faces: np.ndarray
-    # Half-thickness of the slab of cloud points taken as a section (mm); unused for meshes.
-    cloud_slab_mm: float = 1.5
+    # Cloud points this close to a plane are linked to their neighbours across it (mm); meshes ignore it.
+    cloud_slab_mm: float = 4.0
 
     @property
     def is_point_cloud(self) -> bool:
@@ -48,10 +52,16 @@ class FootSurface:
         top = float(self.vertices[:, 2].max())
         return float(heights[cap].min()) if cap.any() else top
 
+    @cached_property
+    def neighbours(self) -> np.ndarray:
+        """(n, k) nearest neighbours of each cloud point: the cloud's stand-in for mesh edges."""
+        _, index = cKDTree(self.vertices).query(self.vertices, k=_CLOUD_NEIGHBOURS + 1, workers=-1)
+        return index[:, 1:]
+
     def section_points(self, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
         """(k, 3) points where the surface meets a plane, mm."""
         if self.is_point_cloud:
-            return cloud_plane_section(self.vertices, origin, normal, self.cloud_slab_mm)
+            return graph_plane_section(self.vertices, self.neighbours, origin, normal, self.cloud_slab_mm)
         return mesh_plane_section(self.vertices, self.faces, origin, normal).reshape(-1, 3)
 
     def girth_mm(self, origin: np.ndarray, normal: np.ndarray, points: np.ndarray | None = None) -> float:
