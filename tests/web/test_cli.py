@@ -88,3 +88,26 @@ def test_a_bad_setting_is_reported_by_name(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "CSPMS_BROKER_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scan_measure_prints_the_json_keys_the_issue_names(tmp_path: Path, find_template_path: Path) -> None:
+    sheet = tmp_path / "sheet.svg"
+    result = cspms("scan", "measure", str(find_template_path), "--json", "--sheet", str(sheet), var_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    for key in (
+        "side", "units_detected", "foot_length_mm", "ball_girth_mm", "ball_width_mm", "ball_length_mm",
+        "instep_girth_mm", "waist_girth_mm", "long_heel_girth_mm", "short_heel_girth_mm", "heel_width_mm",
+        "arch_height_mm", "toe_height_mm", "landmarks",
+    ):  # fmt: skip
+        assert key in record, key
+    assert record["side"] == "left" and record["units_detected"] == "m"
+    assert set(record["landmarks"]) >= {"pternion", "toe_tip", "mtp1", "mtp5", "instep", "arch"}
+    assert sheet.read_text().startswith("<svg")
+
+
+def test_scan_measure_with_wrong_units_is_one_line(tmp_path: Path, find_template_path: Path) -> None:
+    result = cspms("scan", "measure", str(find_template_path), "--units", "mm", var_dir=tmp_path)
+    assert result.returncode == 2
+    assert "implausible_foot_size" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,30 @@
+import pytest
+
+from lasts.errors import AmbiguousUnitsError, ImplausibleFootSizeError
+from lasts.units import decide_units
+
+
+@pytest.mark.parametrize(
+    ("length", "unit"), [(0.265, "m"), (26.5, "cm"), (265.0, "mm"), (10.4, "in"), (7.5, "in"), (0.19, "m")]
+)
+def test_adult_feet_are_told_apart_in_every_unit(length: float, unit: str) -> None:
+    decision = decide_units(length)
+    assert decision.unit == unit and decision.detected
+
+
+def test_a_childs_foot_in_millimetres_is_still_found() -> None:
+    assert decide_units(120.0).unit == "mm"  # only mm makes 120 a possible foot
+
+
+def test_ambiguous_and_impossible_sizes() -> None:
+    with pytest.raises(AmbiguousUnitsError) as caught:
+        decide_units(16.0)
+    assert set(caught.value.details["candidates"]) == {"cm", "in"}
+    with pytest.raises(ImplausibleFootSizeError):
+        decide_units(5000.0)
+
+
+def test_an_explicit_unit_is_checked_not_trusted() -> None:
+    assert decide_units(265.0, "mm").detected is False
+    with pytest.raises(ImplausibleFootSizeError, match="2650 mm"):
+        decide_units(265.0, "cm")
