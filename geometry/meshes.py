@@ -48,23 +48,6 @@ def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return np.divide(cross, norms, out=np.zeros_like(cross), where=norms > 0)
 
 
-def vertex_normals_and_areas(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Area-weighted unit vertex normals (n, 3) and the area (n,) each vertex stands for (a third of its
-    faces' areas)."""
-    tri = vertices[faces]
-    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])  # length = 2 x area
-    normals = np.zeros_like(vertices)
-    for corner in range(3):
-        np.add.at(normals, faces[:, corner], cross)
-    lengths = np.linalg.norm(normals, axis=1, keepdims=True)
-    normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
-    areas = np.zeros(len(vertices))
-    face_area = 0.5 * np.linalg.norm(cross, axis=1)
-    for corner in range(3):
-        np.add.at(areas, faces[:, corner], face_area / 3.0)
-    return normals, areas
-
-
 def keep_faces(vertices: np.ndarray, faces: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sub-mesh of the faces in ``mask`` with unused vertices dropped and indices remapped."""
     kept = faces[mask]

@@ -9,8 +9,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from geometry.tolerance import TOL
-
 
 def plane_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two unit vectors (3,) spanning the plane with this normal, right-handed with it."""
@@ -50,20 +48,6 @@ def mesh_plane_section(vertices: np.ndarray, faces: np.ndarray, origin: np.ndarr
     points = tri_v[:, starts] + t[..., None] * (tri_v[:, ends] - tri_v[:, starts])  # (c, 3, 3)
     order = np.argsort(~cuts, axis=1, kind="stable")[:, :2]  # the two crossing edges first
     return np.take_along_axis(points, order[..., None], axis=1)
-
-
-def cloud_plane_section(
-    points: np.ndarray, origin: np.ndarray, normal: np.ndarray, slab_mm: float = TOL.cloud_slab_mm
-) -> np.ndarray:
-    """Cloud points within ``slab_mm`` of a plane, projected onto it.
-
-    points : (n, 3) float, mm; returns (k, 3) float, mm
-    """
-    n = np.asarray(normal, dtype=np.float64)
-    n = n / np.linalg.norm(n)
-    distance = (points - origin) @ n
-    near = np.abs(distance) <= slab_mm
-    return points[near] - distance[near, None] * n
 
 
 def graph_plane_section(

@@ -1,4 +1,4 @@
-"""One tolerance object for geometric comparisons, instead of magic numbers in every function."""
+"""One tolerance object for geometric choices, instead of magic numbers in every function."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from dataclasses import dataclass
 class Tolerance:
     """Distances in mm."""
 
-    # Points closer than this are the same point.
-    merge_mm: float = 1e-6
-    # Half-thickness of the slab of cloud points taken as lying on a cutting plane.
-    cloud_slab_mm: float = 1.0
-    # Smallest length of a segment or edge worth keeping.
-    min_length_mm: float = 1e-4
+    # Cloud points this close to a cutting plane are linked to their neighbours across it.
+    cloud_section_reach_mm: float = 4.0
 
 
 TOL = Tolerance()

@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 from geometry.meshes import face_normals
 from geometry.pointclouds import local_planes
 from geometry.sections import graph_plane_section, hull_perimeter_mm, hull_ring_3d, mesh_plane_section
+from geometry.tolerance import TOL
 
 _CLOUD_NEIGHBOURS = 8
 
@@ -26,7 +27,7 @@ class FootSurface:
     vertices: np.ndarray
     faces: np.ndarray
     # Cloud points this close to a plane are linked to their neighbours across it (mm); meshes ignore it.
-    cloud_slab_mm: float = 4.0
+    cloud_slab_mm: float = TOL.cloud_section_reach_mm
 
     @property
     def is_point_cloud(self) -> bool:
