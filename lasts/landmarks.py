@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
+from lasts.orientation import PTERNION_MAX_HEIGHT
 from lasts.surface import FootSurface
 
 
@@ -20,7 +21,7 @@ from lasts.surface import FootSurface
 class LandmarkRules:
     """Where to look, as fractions of the foot length L (documented defaults, overridable)."""
 
-    pternion_max_height: float = 0.25
+    pternion_max_height: float = PTERNION_MAX_HEIGHT
     mtp1_region: tuple[float, float] = (0.60, 0.85)
     mtp5_region: tuple[float, float] = (0.55, 0.75)
     # Extremes on a flat border are unstable along it: take the middle of all points within this distance.

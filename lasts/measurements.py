@@ -167,7 +167,7 @@ def measure_foot(
             heights = np.linspace(low, below_cut, 12)
             up = np.array([0.0, 0.0, 1.0])
             rear = v[x < 0.6 * length]
-            leg = FootSurface(rear, np.empty((0, 3), dtype=np.int64), surface.cloud_slab_mm)
+            leg = FootSurface(rear, np.empty((0, 3), dtype=np.int64), surface.cloud_section_reach_mm)
             source = leg if surface.is_point_cloud else surface
             values = [source.girth_mm(np.array([0.0, 0.0, h]), up) for h in heights]
             ankle_height = float(heights[int(np.argmin(values))])

@@ -242,10 +242,14 @@ def second_toe_tip(frame_points: np.ndarray, foot_length_mm: float, medial_sign:
     return np.array([profile[peak], y_centres[peak]])
 
 
+# The pternion is sought below this fraction of the foot length (the leg above may reach further back).
+PTERNION_MAX_HEIGHT = 0.25
+
+
 def pternion_x(frame_points: np.ndarray, foot_length_mm: float) -> float:
     """x of the back of the heel: the rearmost point below a quarter of the foot length (the leg above
     may reach further back)."""
-    low = frame_points[:, 2] < 0.25 * foot_length_mm
+    low = frame_points[:, 2] < PTERNION_MAX_HEIGHT * foot_length_mm
     return float(frame_points[low, 0].min())
 
 

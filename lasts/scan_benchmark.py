@@ -158,7 +158,6 @@ def run_scan_benchmark(config: BenchConfig, progress: Any = None) -> dict[str, A
                 "p95": round(float(np.percentile(seconds, 95)), 3) if seconds else None,
             },
         }
-    report["invariance_max_abs_mm"] = report["mesh"]["abs_error_mm"]
     report["ansur_fit_abs_mm"] = {
         key: _stats([r["truth"][key] - r["targets"][key] for r in results])
         for key in ("foot_length_mm", "ball_width_mm", "ball_girth_mm")

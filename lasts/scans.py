@@ -5,8 +5,9 @@ content) → keep one foot (largest part; outlier removal for clouds; a second f
 → units → fill small holes (meshes) or smooth noise (clouds) → orient (lasts.orientation) → cut the leg at
 ``cut_height`` × foot length → check the shape is a whole foot → landmarks → measurements.
 
-Point clouds are measured directly, without surface reconstruction: girths are convex hulls of thin
-slabs of points, which bridge holes the way a tape does (see docs/measurements.md for the figures).
+Point clouds are measured directly, without surface reconstruction: sections follow the links between
+neighbouring points, and girths are their convex hulls, which bridge holes the way a tape does
+(docs/measurements.md; accuracy figures in docs/benchmarks.md).
 """
 
 from __future__ import annotations

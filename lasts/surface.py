@@ -27,7 +27,7 @@ class FootSurface:
     vertices: np.ndarray
     faces: np.ndarray
     # Cloud points this close to a plane are linked to their neighbours across it (mm); meshes ignore it.
-    cloud_slab_mm: float = TOL.cloud_section_reach_mm
+    cloud_section_reach_mm: float = TOL.cloud_section_reach_mm
 
     @property
     def is_point_cloud(self) -> bool:
@@ -62,7 +62,7 @@ class FootSurface:
     def section_points(self, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
         """(k, 3) points where the surface meets a plane, mm."""
         if self.is_point_cloud:
-            return graph_plane_section(self.vertices, self.neighbours, origin, normal, self.cloud_slab_mm)
+            return graph_plane_section(self.vertices, self.neighbours, origin, normal, self.cloud_section_reach_mm)
         return mesh_plane_section(self.vertices, self.faces, origin, normal).reshape(-1, 3)
 
     def girth_mm(self, origin: np.ndarray, normal: np.ndarray, points: np.ndarray | None = None) -> float:
