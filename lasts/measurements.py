@@ -100,14 +100,19 @@ def _tightest(
 
 
 def measure_foot(
-    surface: FootSurface, landmarks: Landmarks, rules: MeasureRules = DEFAULT_MEASURE_RULES
+    surface: FootSurface,
+    landmarks: Landmarks,
+    rules: MeasureRules = DEFAULT_MEASURE_RULES,
+    top_mm: float | None = None,
 ) -> FootMeasurements:
+    """Every measurement of a foot or a last. ``top_mm``: where the surface's top is known (a last's cone
+    top); otherwise it is found (the leg's cut, a cap or the scan's rim)."""
     v = surface.vertices
     x, _, z = v.T
     length = float(landmarks.toe_tip[0] - landmarks.pternion[0])
-    # Sections must stay below the leg's top (the cut, a cap or the scan's rim).
+    # Sections must stay below the top.
     cap_floor = landmarks.sphyrion[2] if landmarks.sphyrion is not None else 0.35 * length
-    top = surface.complete_height_mm(cap_min_height_mm=cap_floor)
+    top = top_mm if top_mm is not None else surface.complete_height_mm(cap_min_height_mm=cap_floor)
     lines: list[GirthLine] = []
 
     def girth(name: str, origin: np.ndarray, normal: np.ndarray) -> float:

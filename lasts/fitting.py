@@ -1,0 +1,332 @@
+"""From a measured foot to a last: fit rules give the targets, a solver finds the shape that meets them.
+
+Targets are foot measurements plus allowances (:class:`FitRules`: by style, toe shape and fit
+preference; defaults and their sources in docs/lasts.md). The solver changes the last's named girth
+and width parameters until the last, *measured with the foot's own definitions* (:func:`measure_last`),
+hits every target: Broyden's method (one build and one measurement per step, the Jacobian updated from
+what each step did), started from identity because each parameter mainly moves its own measurement.
+It solves on a coarse mesh, then polishes on the final one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from lasts.errors import LastError
+from lasts.measurements import FootMeasurements, measure_foot
+from lasts.model import DEFAULT_PROPORTIONS, LastMesh, LastParameters, LastProportions, Side, ToeShape, build_last
+from lasts.surface import FootSurface
+from lasts.units import DEFAULT_UNIT_RANGES
+
+FitPreference = Literal["snug", "regular", "roomy"]
+
+# Measurement keys the solver drives, each with the parameter that mainly moves it.
+SOLVED: tuple[tuple[str, str], ...] = (
+    ("ball_girth_mm", "ball_girth_mm"),
+    ("waist_girth_mm", "waist_girth_mm"),
+    ("instep_girth_mm", "instep_girth_mm"),
+    ("long_heel_girth_mm", "long_heel_girth_mm"),
+    ("short_heel_girth_mm", "short_heel_girth_mm"),
+    ("heel_width_mm", "heel_width_mm"),
+    ("toe_height_mm", "toe_box_height_mm"),
+)
+# Set exactly by a parameter: no solving.
+DIRECT: tuple[tuple[str, str], ...] = (
+    ("foot_length_mm", "stick_length_mm"),
+    ("ball_length_mm", "ball_length_mm"),
+    ("ball_width_mm", "ball_width_mm"),
+)
+TARGET_KEYS: tuple[str, ...] = tuple(k for k, _ in DIRECT + SOLVED)
+
+
+@dataclass(frozen=True)
+class StyleAllowances:
+    """Allowances of one style (mm; girth allowances are added to the foot's girth, negative = tighter)."""
+
+    toe_allowance_mm: float
+    ball_girth_ease_mm: float = 0.0
+    waist_girth_ease_mm: float = -12.7
+    instep_girth_ease_mm: float = -12.7
+    long_heel_girth_ease_mm: float = -6.0
+    short_heel_girth_ease_mm: float = -12.7
+    heel_width_ease_mm: float = -2.0
+    toe_box_clearance_mm: float = 0.0
+    heel_height_mm: float = 25.0
+    toe_spring_mm: float = 15.0
+    toe_shape: ToeShape = ToeShape.ROUND
+
+
+@dataclass(frozen=True)
+class FitRules:
+    """Targets = foot + allowances. Defaults from ../shared/docs/domain.md (sources in docs/lasts.md):
+
+    - toe allowance 15 mm common default (16.5 women's to 20 mm men's plain lasts); pointed toes need more;
+    - a fitting last keeps the ball girth at foot measure and takes waist, instep and heel about two
+      widths (1/2 inch = 12.7 mm) narrower; slip-ons keep more at the instep and long heel, where the
+      foot must get in;
+    - sock allowance 4-6 mm (5 mm), added to every girth;
+    - fit preference moves every girth and the toe allowance by a documented step.
+    """
+
+    styles: dict[str, StyleAllowances] = field(
+        default_factory=lambda: {
+            "oxford": StyleAllowances(toe_allowance_mm=16.0, toe_shape=ToeShape.ALMOND),
+            "derby": StyleAllowances(toe_allowance_mm=16.0),
+            "penny_loafer": StyleAllowances(
+                toe_allowance_mm=15.0,
+                ball_girth_ease_mm=-2.0,
+                instep_girth_ease_mm=-6.0,
+                long_heel_girth_ease_mm=0.0,
+                heel_height_mm=22.0,
+            ),
+            "low_top_sneaker": StyleAllowances(
+                toe_allowance_mm=13.0,
+                ball_girth_ease_mm=2.0,
+                heel_height_mm=12.0,
+                toe_spring_mm=10.0,
+                toe_box_clearance_mm=2.0,
+            ),
+            "chelsea_boot": StyleAllowances(
+                toe_allowance_mm=16.0,
+                instep_girth_ease_mm=-6.0,
+                long_heel_girth_ease_mm=0.0,
+                heel_height_mm=30.0,
+            ),
+        }
+    )
+    # Extra toe allowance by toe shape: a pointed toe has no room where the toes are.
+    toe_shape_allowance_mm: dict[ToeShape, float] = field(
+        default_factory=lambda: {ToeShape.ROUND: 0.0, ToeShape.ALMOND: 2.0, ToeShape.SQUARE: 0.0, ToeShape.POINTED: 6.0}
+    )
+    # Fit preference: (toe allowance change, girth change) in mm.
+    preference_mm: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {"snug": (-2.0, -3.0), "regular": (0.0, 0.0), "roomy": (3.0, 4.0)}
+    )
+    sock_allowance_mm: float = 5.0
+
+
+DEFAULT_FIT_RULES = FitRules()
+
+
+@dataclass(frozen=True)
+class FitTargets:
+    """What the last must measure, and how each number was made (for the report)."""
+
+    values: dict[str, float]
+    allowances: dict[str, float]
+    style: str
+    fit: FitPreference
+    toe_shape: ToeShape
+    heel_height_mm: float
+    toe_spring_mm: float
+
+
+def fit_targets(
+    foot: dict[str, float | None],
+    style: str = "derby",
+    fit: FitPreference = "regular",
+    toe_shape: ToeShape | None = None,
+    rules: FitRules = DEFAULT_FIT_RULES,
+) -> FitTargets:
+    """Targets for a last from a foot's measurements (keys as ``cspms scan measure`` prints them)."""
+    if style not in rules.styles:
+        raise LastError(f"unknown style {style!r}: known styles are {', '.join(sorted(rules.styles))}")
+    if fit not in rules.preference_mm:
+        raise LastError(f"unknown fit {fit!r}: snug, regular or roomy")
+    _check_foot(foot)
+    allow = rules.styles[style]
+    shape = toe_shape or allow.toe_shape
+    toe_change, girth_change = rules.preference_mm[fit]
+    sock = rules.sock_allowance_mm
+    allowances = {
+        "foot_length_mm": allow.toe_allowance_mm + rules.toe_shape_allowance_mm[shape] + toe_change,
+        "ball_length_mm": 0.0,
+        "ball_width_mm": 0.0,
+        "ball_girth_mm": allow.ball_girth_ease_mm + sock + girth_change,
+        "waist_girth_mm": allow.waist_girth_ease_mm + sock + girth_change,
+        "instep_girth_mm": allow.instep_girth_ease_mm + sock + girth_change,
+        "long_heel_girth_mm": allow.long_heel_girth_ease_mm + sock + girth_change,
+        "short_heel_girth_mm": allow.short_heel_girth_ease_mm + sock + girth_change,
+        "heel_width_mm": allow.heel_width_ease_mm,
+        "toe_height_mm": allow.toe_box_clearance_mm,
+    }
+    for key, value in allowances.items():
+        if key.endswith("girth_mm") and value < -25.0:
+            raise LastError(
+                f"{key.removesuffix('_mm')} allowance {value:.1f} mm takes more than 25 mm off the "
+                "foot: no foot goes into that last"
+            )
+    if allowances["foot_length_mm"] < 0:
+        raise LastError(
+            f"toe allowance {allowances['foot_length_mm']:.1f} mm is negative: the last would be shorter than the foot"
+        )
+    values = {key: float(foot[key]) + allowances[key] for key in TARGET_KEYS}  # type: ignore[arg-type]
+    return FitTargets(values, allowances, style, fit, shape, allow.heel_height_mm, allow.toe_spring_mm)
+
+
+def _check_foot(foot: dict[str, float | None]) -> None:
+    """A foot outside human ranges, or with a missing measurement, is refused by name."""
+    low, high = DEFAULT_UNIT_RANGES.possible_mm
+    for key in TARGET_KEYS:
+        value = foot.get(key)
+        if value is None:
+            raise LastError(
+                f"the foot has no {key.removesuffix('_mm').replace('_', ' ')}: a last needs it "
+                "(rescan with the heel and ankle front in view, or give it in the measurements file)"
+            )
+        if not np.isfinite(value) or value <= 0:
+            raise LastError(f"{key} is {value}: not a positive number")
+    length = float(foot["foot_length_mm"])  # type: ignore[arg-type]
+    if not low <= length <= high:
+        raise LastError(f"foot length {length:.1f} mm is outside human feet ({low:.0f}-{high:.0f} mm)")
+    ratios = {
+        "ball_girth_mm": (0.75, 1.25),
+        "ball_width_mm": (0.28, 0.50),
+        "heel_width_mm": (0.17, 0.35),
+        "ball_length_mm": (0.65, 0.80),
+        "instep_girth_mm": (0.75, 1.30),
+        "waist_girth_mm": (0.70, 1.25),
+        "long_heel_girth_mm": (1.10, 1.55),
+        "short_heel_girth_mm": (1.05, 1.50),
+        "toe_height_mm": (0.06, 0.25),
+    }
+    for key, (lo, hi) in ratios.items():
+        ratio = float(foot[key]) / length  # type: ignore[arg-type]
+        if not lo <= ratio <= hi:
+            raise LastError(
+                f"{key.removesuffix('_mm').replace('_', ' ')} {float(foot[key]):.1f} mm is "  # type: ignore[arg-type]
+                f"{ratio:.2f} of the foot length {length:.1f} mm; human feet have {lo:.2f}-{hi:.2f}"
+            )
+    if float(foot["ball_girth_mm"]) <= 2.0 * float(foot["ball_width_mm"]):  # type: ignore[arg-type]
+        raise LastError(
+            f"ball girth {foot['ball_girth_mm']:.1f} mm is not more than twice the ball width "
+            f"{foot['ball_width_mm']:.1f} mm: impossible for any foot"
+        )
+
+
+def measure_last(last: LastMesh) -> FootMeasurements:
+    """The last measured with the foot's definitions (lasts/measurements.py), up to its cone top."""
+    return measure_foot(FootSurface(last.vertices, last.faces), last.landmarks, top_mm=last.top_mm)
+
+
+@dataclass(frozen=True)
+class LastFit:
+    last: LastMesh
+    targets: dict[str, float]
+    achieved: dict[str, float]
+    iterations: int
+    seconds: float
+
+    @property
+    def errors_mm(self) -> dict[str, float]:
+        return {k: self.achieved[k] - v for k, v in self.targets.items()}
+
+    @property
+    def max_error_mm(self) -> float:
+        return max(abs(e) for e in self.errors_mm.values())
+
+
+def _measured(last: LastMesh, keys: list[str]) -> np.ndarray:
+    values = measure_last(last).values()
+    out = []
+    for key in keys:
+        value = values[key]
+        if value is None:  # the heel girth's plane left the cone: a last that cannot carry this target
+            raise LastError(
+                f"the last's {key.removesuffix('_mm').replace('_', ' ')} cannot be measured: the "
+                "target asks for an ankle higher than the last's cone"
+            )
+        out.append(value)
+    return np.array(out)
+
+
+def solve_last(
+    targets: dict[str, float],
+    base: LastParameters,
+    face_count: int = 50_000,
+    solve_face_count: int = 12_000,
+    tolerance_mm: float = 0.05,
+    max_steps: int = 20,
+    proportions: LastProportions = DEFAULT_PROPORTIONS,
+) -> LastFit:
+    """Parameters whose built last measures ``targets`` (keys of :data:`TARGET_KEYS`)."""
+    start = time.perf_counter()
+    direct = {param: targets[key] for key, param in DIRECT}
+    params = replace(base, **direct)
+    keys = [k for k, _ in SOLVED]
+    names = [p for _, p in SOLVED]
+    goal = np.array([targets[k] for k in keys])
+    u = goal.copy()  # first guess: each parameter at its own target
+    jacobian = np.eye(len(keys))
+    steps = 0
+    coupled = [names.index("long_heel_girth_mm"), names.index("short_heel_girth_mm")]
+
+    def residual(values: np.ndarray, faces: int) -> tuple[np.ndarray, LastMesh]:
+        trial = replace(params, **dict(zip(names, (float(v) for v in values), strict=True)))
+        last = build_last(trial, faces, proportions)
+        return _measured(last, keys) - goal, last
+
+    for faces, tol in ((solve_face_count, 0.5 * tolerance_mm), (face_count, tolerance_mm)):
+        r, last = residual(u, faces)
+        if faces == solve_face_count:
+            # The two heel girths move each other: measure their columns once instead of assuming identity.
+            for column in coupled:
+                probe = u.copy()
+                probe[column] += 4.0
+                jacobian[:, column] = (residual(probe, faces)[0] - r) / 4.0
+                steps += 1
+        while np.abs(r).max() > tol and steps < max_steps:
+            step = -np.linalg.solve(jacobian, r)
+            # Keep a step physical: no girth moves more than 30 mm at once.
+            step *= min(1.0, 30.0 / max(np.abs(step).max(), 1e-9))
+            try:
+                r_new, last_new = residual(u + step, faces)
+            except LastError:
+                step *= 0.5  # the step left the buildable shapes: go half as far and learn nothing
+                steps += 1
+                continue
+            steps += 1
+            dr = r_new - r
+            jacobian += np.outer(dr - jacobian @ step, step) / float(step @ step)
+            u, r, last = u + step, r_new, last_new
+    achieved = {k: float(v) for k, v in measure_last(last).values().items() if k in targets and v is not None}
+    return LastFit(last, dict(targets), achieved, steps, time.perf_counter() - start)
+
+
+def base_parameters(fit_targets_: FitTargets, side: Side) -> LastParameters:
+    """Starting parameters for a fit: the targets, the style's heel height, toe spring and toe shape."""
+    v = fit_targets_.values
+    return LastParameters(
+        stick_length_mm=v["foot_length_mm"],
+        ball_length_mm=v["ball_length_mm"],
+        ball_girth_mm=v["ball_girth_mm"],
+        ball_width_mm=v["ball_width_mm"],
+        waist_girth_mm=v["waist_girth_mm"],
+        instep_girth_mm=v["instep_girth_mm"],
+        long_heel_girth_mm=v["long_heel_girth_mm"],
+        short_heel_girth_mm=v["short_heel_girth_mm"],
+        heel_width_mm=v["heel_width_mm"],
+        toe_box_height_mm=v["toe_height_mm"],
+        heel_height_mm=fit_targets_.heel_height_mm,
+        toe_spring_mm=fit_targets_.toe_spring_mm,
+        toe_shape=fit_targets_.toe_shape,
+        side=side,
+    )
+
+
+def fit_last(
+    foot: dict[str, float | None],
+    side: Side,
+    style: str = "derby",
+    fit: FitPreference = "regular",
+    toe_shape: ToeShape | None = None,
+    rules: FitRules = DEFAULT_FIT_RULES,
+    face_count: int = 50_000,
+) -> tuple[FitTargets, LastFit]:
+    """The whole fit: targets from the foot and the rules, then the solved last."""
+    targets = fit_targets(foot, style, fit, toe_shape, rules)
+    return targets, solve_last(targets.values, base_parameters(targets, side), face_count)
