@@ -39,3 +39,15 @@ class SeveralFeetError(ScanError):
     """More than one foot-sized object in one file (scan each foot on its own)."""
 
     code = "several_feet"
+
+
+class LastError(InputError):
+    """Last parameters or fit targets no last can have; the message names the conflicting numbers."""
+
+    code = "impossible_last"
+
+
+class SizeError(InputError):
+    """A shoe size, size system or fitting that cannot be used: unknown system, not a number, no human foot."""
+
+    code = "size_error"

@@ -18,6 +18,7 @@ from geometry.errors import CspmsError, InputError, InputTooLargeError
 from manufacturing.settings import get_settings
 from web.cli.bench import bench_app
 from web.cli.scans import scan_app
+from web.cli.sizes import size_app
 
 app = typer.Typer(
     help="CSPMS: custom shoe production management, from foot scan to a traceable pair.",
@@ -30,6 +31,7 @@ order_app = typer.Typer(help="Orders through the whole pipeline.", no_args_is_he
 app.add_typer(db_app, name="db")
 app.add_typer(order_app, name="order")
 app.add_typer(scan_app, name="scan")
+app.add_typer(size_app, name="size")
 app.add_typer(bench_app, name="bench")
 
 EXIT_USER_ERROR = 2
