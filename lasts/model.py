@@ -79,17 +79,21 @@ class LastProportions:
     toe_over: float = 0.15  # the top falls to the tip over this length
     medial_share_heel: float = 0.50
     # Half-widths at stations relative to the ball's (medial, lateral): the last narrows behind the ball.
-    instep_width: tuple[float, float] = (0.84, 0.82)
+    instep_width: tuple[float, float] = (0.84, 0.88)
     waist_width: tuple[float, float] = (0.90, 0.88)
     toe_box_width: tuple[float, float] = (0.95, 0.86)
     tip_width: tuple[float, float] = (0.85, 0.72)
     tip_height: float = 0.42  # toe tip height, fraction of the toe box height
-    upper_power_front: float = 2.1  # superellipse exponent of the upper, forepart
+    upper_power_front: float = 1.8  # superellipse exponent of the upper, forepart
     upper_power_rear: float = 3.0  # the rear (heel and cone) is boxier
     taper_rear: float = 0.6  # the heel hugs the foot's narrow back
-    taper_ankle: float = 0.30
-    taper_front: float = 0.15  # sides lean in: width lost at the top, fraction of the width at the feather
+    taper_ankle: float = 0.35
+    taper_front: float = 0.30  # sides lean in: width lost at the top, fraction of the width at the feather
     min_feather_share: float = 0.35  # feather corner height at most this share of a section's height
+    # The top (the foot's dorsum) runs medially of the section centre, over the first metatarsal and the
+    # big toe: the top point's offset as a share of the medial half-width at [ankle, instep, ball, toe box]
+    # (the FIND foot: 0.3 at the instep point, 0.5 at the ball).
+    ridge_share: tuple[float, float, float, float] = (0.10, 0.30, 0.30, 0.15)
 
 
 DEFAULT_PROPORTIONS = LastProportions()
@@ -265,6 +269,7 @@ class _Profiles:
     toe: ToeGeometry
     feather: float
     bottom_ratio: float
+    ridge_share: PchipInterpolator
 
     def end_factor(self, x: np.ndarray, start: float, stop: float, power: float = 2.0) -> np.ndarray:
         """1 before ``start``, falling to 0 at ``stop`` along a superellipse of exponent ``power``."""
@@ -310,6 +315,7 @@ class _Profiles:
             "centre": centre,
             "power": power,
             "taper": taper,
+            "ridge": self.ridge_share(x) * medial,
         }
 
 
@@ -323,7 +329,6 @@ def section_rings(d: dict[str, np.ndarray], n_around: int, bottom_ratio: float) 
     per_side = n_around // 2
     counts = [max(2, round(share * n_around)) for _, share in _PART_SHARES]
     counts[-1] = per_side - counts[0] - counts[1]
-    s = len(d["top"])
     ys, zs = [], []
     for side_sign, half in ((1.0, d["medial"]), (-1.0, d["lateral"])):
         b = bottom_ratio * half
@@ -336,7 +341,9 @@ def section_rings(d: dict[str, np.ndarray], n_around: int, bottom_ratio: float) 
         psi = (np.arange(counts[2]) / counts[2] * (np.pi / 2))[None, :]
         exponent = (2.0 / d["power"])[:, None]
         rise = np.sin(psi) ** exponent  # height fraction above the feather line
+        # Shear the upper medially so its top point sits over the ridge (medial +, both halves alike).
         y_upper = half[:, None] * np.cos(psi) ** exponent * (1.0 - d["taper"][:, None] * rise)
+        y_upper += side_sign * d["ridge"][:, None] * rise
         z_upper = d["feather"][:, None] + (d["top"] - d["feather"])[:, None] * rise
         y_side = np.concatenate([y_flat, y_corner, y_upper], axis=1)
         z_side = np.concatenate([z_flat, z_corner, z_upper], axis=1)
@@ -347,7 +354,7 @@ def section_rings(d: dict[str, np.ndarray], n_around: int, bottom_ratio: float) 
             ys.append(-y_side[:, ::-1])
             zs.append(z_side[:, ::-1])
     # The lateral half starts at the top point the medial half stops short of.
-    lateral_y = np.concatenate([np.zeros((s, 1)), ys[1][:, :-1]], axis=1)
+    lateral_y = np.concatenate([d["ridge"][:, None], ys[1][:, :-1]], axis=1)
     lateral_z = np.concatenate([d["top"][:, None], zs[1][:, :-1]], axis=1)
     y = np.concatenate([ys[0], lateral_y], axis=1) + d["centre"][:, None]
     z = np.concatenate([zs[0], lateral_z], axis=1)
@@ -476,6 +483,10 @@ def _profiles(p: LastParameters, prop: LastProportions) -> _Profiles:
         toe,
         p.feather_height_mm,
         p.bottom_width_ratio,
+        PchipInterpolator(
+            [0.0, prop.ankle_station * B, prop.instep_station * B, x_b1, prop.toe_box_station * L, L],
+            [0.0, *prop.ridge_share, 0.0],
+        ),
     )
     # Solve the top height at each girth station so its section has the named girth.
     ball_stretch = p.ball_width_mm / float(np.sqrt(max(p.ball_width_mm**2 - dx**2, 1.0)))

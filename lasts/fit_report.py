@@ -1,0 +1,206 @@
+"""The fit report: how the foot sits in its last, vertex by vertex and region by region.
+
+Room at a foot vertex is its signed distance to the last's surface, positive where the foot lies inside
+the last (space the upper will not press on) and negative where it pokes out (the last is smaller there,
+so the upper compresses the foot: intended at the waist, instep and heel, where a fitting last is about
+two widths narrower). Both are in the standing frame (heel at x = 0, sole on z = 0) in which foot and
+last are measured, so no registration is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+import numpy as np
+import open3d as o3d
+
+# Regions by position along the foot, fractions of the foot length (ball region around the MTP joints).
+REGIONS: dict[str, tuple[float, float]] = {
+    "heel": (0.0, 0.28),
+    "instep": (0.28, 0.62),
+    "ball": (0.62, 0.80),
+    "toe": (0.80, 1.01),
+}
+
+
+@dataclass(frozen=True)
+class FitLimits:
+    """When a fit is risky (documented defaults, overridable per factory)."""
+
+    # The shoe covers the foot up to its topline: the heel counter's height at the back, the throat ahead.
+    heel_cover_height: float = 0.25  # fraction of the foot length, for the heel region
+    cover_height: float = 0.40  # elsewhere
+    min_toe_room_mm: float = 8.0  # less and the toes hit the shoe's end when walking
+    max_compression_mm: float = 5.0  # deeper and the upper presses hard enough to hurt
+    compression_quantile: float = 0.01  # a region's compression is its 1 % deepest point (not one vertex)
+
+
+DEFAULT_FIT_LIMITS = FitLimits()
+
+
+@dataclass(frozen=True)
+class FitReport:
+    room_mm: np.ndarray  # (n,) per foot vertex, + inside the last, - compressed
+    toe_room_mm: float
+    regions: dict[str, dict[str, float]]
+    warnings: list[str] = field(default_factory=list)
+    covered: np.ndarray | None = None  # (n,) bool: vertices the shoe covers (the regions count only these)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"toe_room_mm": round(self.toe_room_mm, 2), "regions": self.regions, "warnings": self.warnings}
+
+
+def signed_room_mm(foot_vertices: np.ndarray, last_vertices: np.ndarray, last_faces: np.ndarray) -> np.ndarray:
+    """Distance of each foot vertex to the last's surface, + inside the last, mm (open3d ray casting)."""
+    scene = o3d.t.geometry.RaycastingScene()
+    mesh = o3d.t.geometry.TriangleMesh(
+        o3d.core.Tensor(last_vertices.astype(np.float32)), o3d.core.Tensor(last_faces.astype(np.int32))
+    )
+    scene.add_triangles(mesh)
+    query = o3d.core.Tensor(foot_vertices.astype(np.float32))
+    return -scene.compute_signed_distance(query).numpy().astype(np.float64)
+
+
+def fit_report(
+    foot_vertices: np.ndarray,
+    foot_length_mm: float,
+    last_vertices: np.ndarray,
+    last_faces: np.ndarray,
+    limits: FitLimits = DEFAULT_FIT_LIMITS,
+) -> FitReport:
+    room = signed_room_mm(foot_vertices, last_vertices, last_faces)
+    x = foot_vertices[:, 0] / foot_length_mm
+    height = foot_vertices[:, 2] / foot_length_mm
+    covered = height <= np.where(x < REGIONS["heel"][1], limits.heel_cover_height, limits.cover_height)
+    # Toe room: how far the last reaches past the longest toe, along the axis.
+    toe_room = float(last_vertices[:, 0].max() - foot_vertices[:, 0].max())
+    regions: dict[str, dict[str, float]] = {}
+    warnings: list[str] = []
+    for name, (start, stop) in REGIONS.items():
+        inside = (x >= start) & (x < stop) & covered
+        if not inside.any():
+            continue
+        values = room[inside]
+        deepest = float(np.quantile(values, limits.compression_quantile))
+        regions[name] = {
+            "mean_room_mm": round(float(values.mean()), 2),
+            "min_room_mm": round(deepest, 2),
+            "max_room_mm": round(float(values.max()), 2),
+            "compressed_share": round(float((values < 0).mean()), 3),
+        }
+        if -deepest > limits.max_compression_mm:
+            warnings.append(
+                f"{name}: the last presses {-deepest:.1f} mm into the foot (limit {limits.max_compression_mm:.1f} mm)"
+            )
+    if toe_room < limits.min_toe_room_mm:
+        warnings.append(
+            f"toe room {toe_room:.1f} mm is under {limits.min_toe_room_mm:.1f} mm: the toes will hit the toe cap"
+        )
+    return FitReport(room, toe_room, regions, warnings, covered)
+
+
+def _colour(room_mm: np.ndarray, span_mm: float = 6.0) -> list[str]:
+    """Diverging colours: red where compressed, white at contact, blue where there is room."""
+    t = np.clip(room_mm / span_mm, -1.0, 1.0)
+    red = np.where(t < 0, 1.0, 1.0 - t)
+    blue = np.where(t > 0, 1.0, 1.0 + t)
+    green = 1.0 - np.abs(t)
+    rgb = np.column_stack([red, green * 0.9 + 0.1 * (1 - np.abs(t)), blue]) * 255
+    return [f"#{int(r):02x}{int(g):02x}{int(b):02x}" for r, g, b in rgb]
+
+
+def heat_map_svg(
+    foot_vertices: np.ndarray,
+    foot_faces: np.ndarray,
+    last_vertices: np.ndarray,
+    last_faces: np.ndarray,
+    report: FitReport,
+    title: str,
+    length_mm: float,
+    limits: FitLimits = DEFAULT_FIT_LIMITS,
+    max_faces: int = 12_000,
+) -> str:
+    """Top and side views of the foot coloured by room, the last's outline over them, and the region
+    table. The foot is simplified to ``max_faces`` (quadric decimation) and drawn back to front."""
+    from lasts.sheet import outline_by_slices
+
+    if len(foot_faces) > max_faces:
+        simple = o3d.geometry.TriangleMesh(
+            o3d.utility.Vector3dVector(foot_vertices), o3d.utility.Vector3iVector(foot_faces)
+        ).simplify_quadric_decimation(max_faces)
+        foot_vertices, foot_faces = np.asarray(simple.vertices), np.asarray(simple.triangles)
+    room_mm = signed_room_mm(foot_vertices, last_vertices, last_faces)
+
+    scale, margin = 2.0, 30.0
+    lo = np.minimum(foot_vertices.min(axis=0), last_vertices.min(axis=0))
+    hi = np.maximum(foot_vertices.max(axis=0), last_vertices.max(axis=0))
+    view_w = (hi[0] - lo[0]) * scale
+    top_h = (hi[1] - lo[1]) * scale
+    side_h = (hi[2] - lo[2]) * scale
+    width = margin * 3 + view_w + 290
+    height = margin * 5 + top_h + side_h
+    side_top = margin * 3 + top_h
+    face_room = room_mm[foot_faces].mean(axis=1)
+    centres = foot_vertices[foot_faces].mean(axis=1) / length_mm
+    covered = centres[:, 2] <= np.where(
+        centres[:, 0] < REGIONS["heel"][1], limits.heel_cover_height, limits.cover_height
+    )
+    tri = foot_vertices[foot_faces]
+    colours = [c if keep else "#d8d8d8" for c, keep in zip(_colour(face_room), covered, strict=True)]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width:.0f}" height="{height:.0f}" fill="white"/>',
+        f'<text x="{margin}" y="{margin * 0.8:.0f}" font-size="15" font-weight="bold">{escape(title)} — fit, '
+        "top view</text>",
+        f'<text x="{margin}" y="{side_top - margin * 0.4:.0f}" font-size="15" font-weight="bold">side view</text>',
+    ]
+
+    def to_top(p: np.ndarray) -> np.ndarray:
+        return np.stack([margin + (p[..., 0] - lo[0]) * scale, margin * 1.5 + (hi[1] - p[..., 1]) * scale], -1)
+
+    def to_side(p: np.ndarray) -> np.ndarray:
+        return np.stack([margin + (p[..., 0] - lo[0]) * scale, side_top + (hi[2] - p[..., 2]) * scale], -1)
+
+    for project, depth in ((to_top, tri[..., 2].mean(axis=1)), (to_side, -tri[..., 1].mean(axis=1))):
+        order = np.argsort(depth)  # far first
+        flat = project(tri[order])
+        for pts, colour in zip(flat, (colours[i] for i in order), strict=True):
+            d = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+            parts.append(f'<polygon points="{d}" fill="{colour}" stroke="{colour}" stroke-width="0.3"/>')
+    for project, axes in ((to_top, [0, 1]), (to_side, [0, 2])):
+        outline = outline_by_slices(last_vertices[:, axes])
+        full = np.zeros((len(outline), 3))
+        full[:, axes] = outline
+        d = " ".join(f"{a:.1f},{b:.1f}" for a, b in project(full))
+        parts.append(f'<polygon points="{d}" fill="none" stroke="#222" stroke-width="1.5" stroke-dasharray="5 3"/>')
+    table_x = margin * 2 + view_w
+    rows = [("toe room", f"{report.toe_room_mm:.1f} mm")]
+    for name, stats in report.regions.items():
+        rows.append((f"{name} mean / tightest", f"{stats['mean_room_mm']:+.1f} / {stats['min_room_mm']:+.1f} mm"))
+    for i, (label, value) in enumerate(rows):
+        y = margin * 1.5 + 20 * (i + 1)
+        parts.append(f'<text x="{table_x:.0f}" y="{y:.0f}">{escape(label)}</text>')
+        parts.append(f'<text x="{table_x + 170:.0f}" y="{y:.0f}">{escape(value)}</text>')
+    legend_y = margin * 1.5 + 20 * (len(rows) + 2)
+    for i, mm in enumerate(np.linspace(-6, 6, 13)):
+        parts.append(
+            f'<rect x="{table_x + i * 18:.0f}" y="{legend_y:.0f}" width="18" height="12" '
+            f'fill="{_colour(np.array([mm]))[0]}"/>'
+        )
+    parts.append(
+        f'<text x="{table_x:.0f}" y="{legend_y + 26:.0f}" font-size="10">-6 mm pressed'
+        f'</text><text x="{table_x + 160:.0f}" y="{legend_y + 26:.0f}" font-size="10">+6 mm room</text>'
+    )
+    for i, warning in enumerate(report.warnings):
+        parts.append(
+            f'<text x="{table_x:.0f}" y="{legend_y + 50 + 16 * i:.0f}" fill="#b00" font-size="11">'
+            f"{escape(warning)}</text>"
+        )
+    parts.append(
+        f'<text x="{margin}" y="{height - margin * 0.6:.0f}" font-size="10">dashed: the last\'s outline; '
+        "colour: room between foot and last (blue room, white contact, red pressed; grey above the shoe)</text>"
+    )
+    parts.append("</svg>")
+    return "\n".join(parts)
