@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Shared libraries open3d needs on Debian.
 APT_RUNTIME := libusb-1.0-0 libgl1 libegl1 libgomp1
 # Tools the tests drive (none beyond the runtime yet; later: chromium, librecad, hp2xx).
-APT_TEST :=
+APT_TEST := librecad hp2xx
 
 .PHONY: run test install install-test lint lock clean
 

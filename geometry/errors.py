@@ -82,3 +82,18 @@ class ConfigurationError(CspmsError):
 
     code = "configuration_error"
     http_status = 500
+
+
+class PatternError(InputError):
+    """A pattern piece or pattern file whose geometry cannot be cut: an open, self-intersecting or missing cut
+    line, non-finite coordinates, a feature that makes no sense (a drill hole of negative diameter)."""
+
+    code = "pattern_error"
+
+
+class NestingError(CspmsError):
+    """A nesting engine returned a layout that breaks a rule (overlap, outside the container, on a defect,
+    wrong quality, kerf, orientation or demand): a bug in the engine, never the user's fault."""
+
+    code = "nesting_error"
+    http_status = 500

@@ -123,6 +123,12 @@ class FitTargets:
     toe_shape: ToeShape
     heel_height_mm: float
     toe_spring_mm: float
+    notes: tuple[str, ...] = ()
+
+
+# A last's short heel girth (heel point to instep) stays under its long one (heel to ankle front): the
+# two planes share the heel and the long one reaches higher up the cone.
+MIN_HEEL_GIRTH_GAP_MM = 2.0
 
 
 def fit_targets(
@@ -165,7 +171,19 @@ def fit_targets(
             f"toe allowance {allowances['foot_length_mm']:.1f} mm is negative: the last would be shorter than the foot"
         )
     values = {key: float(foot[key]) + allowances[key] for key in TARGET_KEYS}  # type: ignore[arg-type]
-    return FitTargets(values, allowances, style, fit, shape, allow.heel_height_mm, allow.toe_spring_mm)
+    notes = []
+    ceiling = values["long_heel_girth_mm"] - MIN_HEEL_GIRTH_GAP_MM
+    if values["short_heel_girth_mm"] > ceiling:
+        notes.append(
+            f"short heel girth target {values['short_heel_girth_mm']:.1f} mm lowered to {ceiling:.1f} mm: a last's "
+            f"short heel girth stays {MIN_HEEL_GIRTH_GAP_MM:.0f} mm under its long heel girth "
+            f"({values['long_heel_girth_mm']:.1f} mm)"
+        )
+        allowances["short_heel_girth_mm"] += ceiling - values["short_heel_girth_mm"]
+        values["short_heel_girth_mm"] = ceiling
+    return FitTargets(
+        values, allowances, style, fit, shape, allow.heel_height_mm, allow.toe_spring_mm, tuple(notes)
+    )
 
 
 def _check_foot(foot: dict[str, float | None]) -> None:
@@ -284,8 +302,9 @@ def solve_last(
         if faces == solve_face_count:
             # The two heel girths move each other: measure their columns once instead of assuming identity.
             steps += finite_difference_columns(coupled, r, faces)
-        stalled = 0
-        while np.abs(r).max() > tol and steps < phase_end:
+        best = (float(np.abs(r).max()), u, r, last)
+        stalled = refreshed = 0
+        while best[0] > tol and steps < phase_end:
             step = -np.linalg.solve(jacobian, r)
             # Keep a step physical: no girth moves more than 30 mm at once.
             step *= min(1.0, 30.0 / max(np.abs(step).max(), 1e-9))
@@ -296,15 +315,22 @@ def solve_last(
                 steps += 1
                 continue
             steps += 1
-            dr = r_new - r
-            jacobian += np.outer(dr - jacobian @ step, step) / float(step @ step)
-            stalled = stalled + 1 if np.abs(r_new).max() >= np.abs(r).max() else 0
+            jacobian += np.outer(r_new - r - jacobian @ step, step) / float(step @ step)
             u, r, last = u + step, r_new, last_new
+            if float(np.abs(r).max()) < best[0]:
+                best, stalled = (float(np.abs(r).max()), u, r, last), 0
+            else:
+                stalled += 1
             if stalled >= 2:
+                # On the fine mesh a measured slope costs too much; on the coarse one it is tried once.
+                if faces != solve_face_count or refreshed >= 1:
+                    break  # the target is out of this last's reach (or within the facet noise)
                 # Broyden's secant updates have lost the slope (the tightest-plane girths are not smooth):
-                # measure the whole Jacobian once and go on.
+                # measure the whole Jacobian at the best point and go on from there.
+                _, u, r, last = best
                 steps += finite_difference_columns(list(range(len(keys))), r, faces)
-                stalled = 0
+                stalled, refreshed = 0, refreshed + 1
+        _, u, r, last = best
     achieved = {k: float(v) for k, v in measure_last(last).values().items() if k in targets and v is not None}
     return LastFit(last, dict(targets), achieved, steps, time.perf_counter() - start)
 

@@ -89,6 +89,12 @@ class LastProportions:
     taper_rear: float = 0.6  # the heel hugs the foot's narrow back
     taper_ankle: float = 0.35
     taper_front: float = 0.30  # sides lean in: width lost at the top, fraction of the width at the feather
+    # The medial wall of the midfoot stands up (the foot's medial arch and navicular): its taper is this
+    # share of the lateral one between the ankle and the ball.
+    medial_wall_taper_share: float = 0.4
+    # Under the medial arch the insole narrows (the foot stands on its lateral band there): the medial
+    # bottom half-width's share of the bottom ratio at [ankle, instep, waist] stations.
+    medial_bottom_share: tuple[float, float, float] = (0.80, 0.62, 0.72)
     min_feather_share: float = 0.35  # feather corner height at most this share of a section's height
     # The top (the foot's dorsum) runs medially of the section centre, over the first metatarsal and the
     # big toe: the top point's offset as a share of the medial half-width at [ankle, instep, ball, toe box]
@@ -116,7 +122,7 @@ class LastParameters:
     heel_height_mm: float = 25.0  # pitch: heel seat above the ground (posed last)
     toe_spring_mm: float = 15.0  # toe tip above the ground (posed last)
     toe_shape: ToeShape = ToeShape.ROUND
-    cone_height_mm: float | None = None  # top of the last; default 0.52 L
+    cone_height_mm: float | None = None  # top of the last; default max(0.52 L, 0.43 long heel girth)
     feather_height_mm: float = 7.0  # feather line (bottom edge) above the bottom
     bottom_width_ratio: float = 0.86  # insole outline width / last width at each station
     inflare_mm: float = 5.0  # toe tip swung toward medial (bottom outline)
@@ -125,8 +131,12 @@ class LastParameters:
 
     @property
     def cone_top_mm(self) -> float:
-        # Tall enough that the long heel tape's tightest plane passes under the top, as it does on a leg.
-        return self.cone_height_mm if self.cone_height_mm is not None else 0.52 * self.stick_length_mm
+        # Tall enough that the long heel tape's tightest plane passes under the top, as it does on a leg:
+        # a long heel girth big for the length needs a taller cone.
+        if self.cone_height_mm is not None:
+            return self.cone_height_mm
+        ankle, _ = _heel_controls_mm(self)
+        return max(0.52 * self.stick_length_mm, ankle + 30.0)
 
     @property
     def medial_sign(self) -> float:
@@ -232,6 +242,7 @@ class LastMesh:
     section_x_mm: np.ndarray  # (sections,)
     feather_medial: np.ndarray  # (sections, 3) feather line points
     feather_lateral: np.ndarray
+    posed: bool = False  # True once :func:`lasts.pose.pose_last` has raised the heel (not measurable then)
 
     @property
     def top_mm(self) -> float:
@@ -314,7 +325,17 @@ class _Profiles:
             "lateral": lateral,
             "centre": centre,
             "power": power,
+            "bottom_ratio": np.full_like(x, self.bottom_ratio, dtype=np.float64),
+            "bottom_ratio_medial": self.bottom_ratio * np.interp(
+                x / B,
+                [prop.heel_station, prop.ankle_station, prop.instep_station, prop.waist_station, 1.0],
+                [1.0, *prop.medial_bottom_share, 1.0],
+            ),
             "taper": taper,
+            "taper_medial": taper * np.interp(
+                x / B, [prop.ankle_station, prop.instep_station, prop.waist_station, 1.0],
+                [1.0, prop.medial_wall_taper_share, prop.medial_wall_taper_share, 1.0],
+            ),
             "ridge": self.ridge_share(x) * medial,
         }
 
@@ -323,7 +344,7 @@ class _Profiles:
 _PART_SHARES = (("flat", 0.11), ("corner", 0.09), ("upper", 0.30))
 
 
-def section_rings(d: dict[str, np.ndarray], n_around: int, bottom_ratio: float) -> np.ndarray:
+def section_rings(d: dict[str, np.ndarray], n_around: int) -> np.ndarray:
     """(s, n_around, 3 without x) section curves as (y, z) pairs, medial at +y: bottom centre → medial flat
     → medial feather corner → medial upper → top → lateral upper → lateral corner → lateral flat."""
     per_side = n_around // 2
@@ -331,7 +352,7 @@ def section_rings(d: dict[str, np.ndarray], n_around: int, bottom_ratio: float) 
     counts[-1] = per_side - counts[0] - counts[1]
     ys, zs = [], []
     for side_sign, half in ((1.0, d["medial"]), (-1.0, d["lateral"])):
-        b = bottom_ratio * half
+        b = (d["bottom_ratio_medial"] if side_sign > 0 else d["bottom_ratio"]) * half
         t_flat = (np.arange(counts[0]) / counts[0])[None, :]
         y_flat = b[:, None] * t_flat
         z_flat = np.repeat(d["bottom"][:, None], counts[0], axis=1)
@@ -342,7 +363,8 @@ def section_rings(d: dict[str, np.ndarray], n_around: int, bottom_ratio: float) 
         exponent = (2.0 / d["power"])[:, None]
         rise = np.sin(psi) ** exponent  # height fraction above the feather line
         # Shear the upper medially so its top point sits over the ridge (medial +, both halves alike).
-        y_upper = half[:, None] * np.cos(psi) ** exponent * (1.0 - d["taper"][:, None] * rise)
+        taper = d["taper_medial"] if side_sign > 0 else d["taper"]
+        y_upper = half[:, None] * np.cos(psi) ** exponent * (1.0 - taper[:, None] * rise)
         y_upper += side_sign * d["ridge"][:, None] * rise
         z_upper = d["feather"][:, None] + (d["top"] - d["feather"])[:, None] * rise
         y_side = np.concatenate([y_flat, y_corner, y_upper], axis=1)
@@ -367,14 +389,14 @@ def _ring_perimeters_mm(rings: np.ndarray) -> np.ndarray:
 
 
 def _height_for_girth_mm(
-    girth_mm: float, d: dict[str, np.ndarray], bottom_ratio: float, label: str, stretch: float = 1.0
+    girth_mm: float, d: dict[str, np.ndarray], label: str, stretch: float = 1.0
 ) -> float:
     """The top height at which one station's section has this girth (sections grow with height);
     ``stretch`` lengthens the section across, for a girth taken on a plane oblique to the axis."""
     candidates = np.linspace(float(d["feather"][0]) + 2.0, 0.8 * girth_mm, 160)
     many = {k: np.repeat(v, len(candidates)) for k, v in d.items()}
     many["top"] = candidates
-    rings = section_rings(many, 96, bottom_ratio)
+    rings = section_rings(many, 96)
     rings[..., 0] *= stretch
     perimeters = _ring_perimeters_mm(rings)
     if girth_mm <= perimeters[0] or girth_mm >= perimeters[-1]:
@@ -496,14 +518,15 @@ def _profiles(p: LastParameters, prop: LastProportions) -> _Profiles:
         (5, p.ball_girth_mm, "ball", ball_stretch),
     ):
         d = draft.sections(np.array([top_stations[index]]))
-        top[index] = _height_for_girth_mm(girth, d, p.bottom_width_ratio, label, stretch)
+        top[index] = _height_for_girth_mm(girth, d, label, stretch)
     if not top[2] > top[3]:
         top[2] = top[3] + 0.5 * (top[1] - top[3])
     return replace(draft, top=PchipInterpolator(top_stations, top))
 
 
-def _heel_controls(p: LastParameters) -> tuple[float, float]:
-    """(top height at the ankle station, heel point height), mm, from the two heel girths.
+def _heel_controls_mm(p: LastParameters) -> tuple[float, float]:
+    """(top height at the ankle station, heel point height), mm, from the two heel girths, before the
+    cone top bounds the ankle.
 
     The long heel tape runs over the ankle front, the short one from the heel point (the back curve's
     most backward point) to the instep: each girth mostly follows its own control. A linear model of
@@ -517,8 +540,13 @@ def _heel_controls(p: LastParameters) -> tuple[float, float]:
     dh = (d_short - 0.19 * d_long) / (0.19 * 0.07 - 0.85)
     da = d_long + 0.07 * dh
     L = p.stick_length_mm
-    ankle = float(np.clip(100.0 * f + da, 0.2 * L, p.cone_top_mm - 1.0))
-    return ankle, float(np.clip(24.5 * f + dh, 0.04 * L, 0.2 * L))
+    return max(100.0 * f + da, 0.2 * L), float(np.clip(24.5 * f + dh, 0.04 * L, 0.3 * L))
+
+
+def _heel_controls(p: LastParameters) -> tuple[float, float]:
+    """(top height at the ankle station, heel point height), mm: the ankle stays under the cone top."""
+    ankle, heel_point = _heel_controls_mm(p)
+    return min(ankle, p.cone_top_mm - 1.0), heel_point
 
 
 def _section_x_mm(length_mm: float, sections: int) -> np.ndarray:
@@ -537,7 +565,7 @@ def build_last(
     sections = max(12, round(face_count / (2 * n_around)))
     x = _section_x_mm(params.stick_length_mm, sections)
     d = prof.sections(x)
-    rings = section_rings(d, n_around, params.bottom_width_ratio)
+    rings = section_rings(d, n_around)
     grid = np.concatenate([np.repeat(x[:, None, None], n_around, axis=1), rings], axis=-1)
     heel_end = prof.sections(np.array([0.0]))
     toe_end = prof.sections(np.array([params.stick_length_mm]))
@@ -550,7 +578,8 @@ def build_last(
     vertices[:, 1] *= side_flip
     if side_flip < 0:
         faces = faces[:, ::-1]
-    feather_index = round(_PART_SHARES[0][1] * n_around) + round(_PART_SHARES[1][1] * n_around)
+    # The feather line is the bottom's edge, where the flat bottom turns into the side.
+    feather_index = max(2, round(_PART_SHARES[0][1] * n_around))
     grid_v = vertices[1:-1].reshape(sections, n_around, 3)
     landmarks = _landmarks(params, prof, proportions, vertices)
     return LastMesh(
@@ -572,9 +601,9 @@ def _grid_faces(sections: int, n_around: int) -> np.ndarray:
     base = 1 + np.arange(sections - 1)[:, None] * n_around
     a, b = base + ring, base + nxt
     c, e = a + n_around, b + n_around
-    # Rings run bottom → medial → top → lateral; with x forward that is clockwise seen from the toe, so
-    # (a, c, b) faces outward.
-    quads = np.concatenate([np.stack([a, c, b], -1), np.stack([b, c, e], -1)], axis=1).reshape(-1, 3)
+    # Rings run bottom → medial (+y) → top → lateral: anticlockwise seen from the toe (+y is on the viewer's
+    # right there), so (a, b, c) faces outward.
+    quads = np.concatenate([np.stack([a, b, c], -1), np.stack([b, e, c], -1)], axis=1).reshape(-1, 3)
     first = np.stack([np.zeros(n_around, dtype=np.int64), 1 + nxt, 1 + ring], -1)
     tip = 1 + sections * n_around
     last = 1 + (sections - 1) * n_around

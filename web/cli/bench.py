@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from web.cli.patterns import bench_patterns_command
+
 bench_app = typer.Typer(help="Benchmarks that write their figures as JSON.", no_args_is_help=True)
 
 SHARED_DATA = Path("../shared/data")
@@ -61,3 +63,49 @@ def bench_scan(
         typer.echo(
             f"speed: {speed['mesh_faces']}-face mesh {speed['mesh_seconds']} s; 200k cloud {speed['cloud_seconds']} s"
         )
+
+
+@bench_app.command("last")
+def bench_last(
+    feet: Annotated[int, typer.Option(help="Cohort feet (ANSUR II rows, FIND template deformed).")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same cohort.")] = 2026,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    template: Annotated[Path, typer.Option(help="Template foot mesh.")] = SHARED_DATA / "feet/find_template.obj",
+    ansur: Annotated[Path, typer.Option(help="ANSUR II foot extract (CSV).")] = (
+        SHARED_DATA / "anthropometry/ansur2_foot_extract.csv"
+    ),
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
+) -> None:
+    """Last fitting on a cohort (error and time per foot), build time, and the FIND foot's fits by style."""
+    from geometry.errors import InputError
+    from lasts.last_benchmark import LastBenchConfig, build_time_ms, find_fits, run_last_benchmark
+
+    for path in (template, ansur):
+        if not path.is_file():
+            raise InputError(f"{path} does not exist (clone shared/ beside the repository)", path=str(path))
+    config = LastBenchConfig(template_path=template, ansur_path=ansur, feet=feet, seed=seed, workers=workers)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("feet", total=feet)
+        report = run_last_benchmark(config, progress=lambda: progress.advance(task))
+    report["build_50k"] = build_time_ms()
+    report["find"] = find_fits(template)
+    text = json.dumps(report, indent=2)
+    if out is not None:
+        out.write_text(text)
+    if as_json:
+        typer.echo(text)
+        return
+    typer.echo(
+        f"{report['fitted']}/{report['feet']} fitted; max error per foot {report['max_error_per_foot_mm']} mm; "
+        f"solver {report['solver_seconds']} s; build {report['build_50k']}; meets targets: {report['meets_targets']}"
+    )
+    for style, fit in report["find"].items():
+        typer.echo(f"FIND {style}: toe room {fit['toe_room_mm']} mm, girth deltas {fit['girth_deltas_mm']}")
+
+
+# Benchmarks whose commands live beside their domain's CLI.
+bench_app.command("patterns")(bench_patterns_command)

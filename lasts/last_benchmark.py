@@ -1,0 +1,155 @@
+"""The last benchmark (``cspms bench last``): fit accuracy and time on a cohort, build time, FIND fits.
+
+For each of N feet (ANSUR II rows, the FIND template deformed to them, measured clean like the scan
+benchmark's truth), the styles take turns: the foot's fit targets are solved and the solved last measured
+with the foot's own definitions; the error is achieved − target per measurement, the time the solver's.
+Then the build time of a 50k-face last, and on the FIND foot itself, per style, the fit report's toe room
+and the girth deltas (last − foot).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import trimesh
+
+from lasts.cohort import FootTargets, deform_template, read_ansur_targets
+from lasts.fit_report import fit_report
+from lasts.fitting import DEFAULT_FIT_RULES, TARGET_KEYS, fit_last
+from lasts.model import build_last
+from lasts.pose import pose_last
+from lasts.scans import IngestOptions, MeasuredFoot, ingest_scan
+
+TARGETS = {"error_p95_mm": 0.5, "seconds_p95": 1.5, "build_ms_50k": 200.0}
+STYLES = tuple(DEFAULT_FIT_RULES.styles)
+
+
+@dataclass(frozen=True)
+class LastBenchConfig:
+    template_path: Path
+    ansur_path: Path
+    feet: int = 200
+    seed: int = 2026
+    workers: int = 2
+
+
+@lru_cache(maxsize=2)
+def _template(path: Path) -> MeasuredFoot:
+    return ingest_scan(path.read_bytes(), path.name)
+
+
+def _one_foot(args: tuple[Path, FootTargets, int, str]) -> dict[str, Any]:
+    template_path, targets, seed, style = args
+    foot = deform_template(_template(template_path), targets, np.random.default_rng(seed))
+    data = trimesh.Trimesh(foot.vertices, foot.faces, process=False).export(file_type="ply")
+    result: dict[str, Any] = {"subject": targets.subject, "seed": seed, "style": style}
+    try:
+        measured = ingest_scan(data, "foot.ply", IngestOptions(units="mm", side="left"))
+        _, fit = fit_last(measured.measurements.values(), "left", style)
+        pose_last(fit.last)
+    except Exception as exc:  # a failure is a result of the benchmark, reported with its seed
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        return result
+    result["errors_mm"] = fit.errors_mm
+    result["max_error_mm"] = fit.max_error_mm
+    result["seconds"] = fit.seconds
+    result["steps"] = fit.iterations
+    return result
+
+
+def _percentiles(values: list[float]) -> dict[str, float | int]:
+    data = np.abs(np.asarray(values, dtype=np.float64))
+    if len(data) == 0:
+        return {"n": 0}
+    return {
+        "n": len(data),
+        "p50": round(float(np.percentile(data, 50)), 3),
+        "p95": round(float(np.percentile(data, 95)), 3),
+        "max": round(float(data.max()), 3),
+    }
+
+
+def build_time_ms(face_count: int = 50_000, repeats: int = 20) -> dict[str, Any]:
+    """Build time of a standing last of ``face_count`` faces (the FIND foot's derby targets)."""
+    from lasts.model import LastParameters
+
+    params = LastParameters(
+        stick_length_mm=272.8, ball_length_mm=189.6, ball_girth_mm=247.0, ball_width_mm=95.9,
+        waist_girth_mm=230.0, instep_girth_mm=240.0, long_heel_girth_mm=332.0, short_heel_girth_mm=324.0,
+        heel_width_mm=61.6, toe_box_height_mm=38.5,
+    )  # fmt: skip
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        last = build_last(params, face_count)
+        times.append(1000.0 * (time.perf_counter() - started))
+    return {
+        "faces": len(last.faces),
+        "p50_ms": round(float(np.percentile(times, 50)), 2),
+        "p95_ms": round(float(np.percentile(times, 95)), 2),
+    }
+
+
+def find_fits(template_path: Path) -> dict[str, Any]:
+    """Per style on the FIND foot: toe room, region room and girth deltas (last − foot), mm."""
+    foot = _template(template_path)
+    values = foot.measurements.values()
+    out: dict[str, Any] = {}
+    for style in STYLES:
+        _, fit = fit_last(values, foot.side, style)
+        report = fit_report(foot.surface.vertices, float(values["foot_length_mm"]), fit.last.vertices, fit.last.faces)  # type: ignore[arg-type]
+        out[style] = {
+            "toe_room_mm": round(report.toe_room_mm, 2),
+            "girth_deltas_mm": {
+                k: round(fit.achieved[k] - float(values[k]), 2)  # type: ignore[arg-type]
+                for k in TARGET_KEYS
+                if k.endswith("girth_mm")
+            },
+            "max_error_mm": round(fit.max_error_mm, 3),
+            "regions": report.regions,
+            "warnings": report.warnings,
+        }
+    return out
+
+
+def run_last_benchmark(config: LastBenchConfig, progress: Any = None) -> dict[str, Any]:
+    targets = read_ansur_targets(config.ansur_path)
+    rng = np.random.default_rng(config.seed)
+    chosen = rng.choice(len(targets), size=config.feet, replace=False)
+    jobs = [
+        (config.template_path, targets[int(i)], int(config.seed * 1000 + n), STYLES[n % len(STYLES)])
+        for n, i in enumerate(chosen)
+    ]
+    results = []
+    with ProcessPoolExecutor(max_workers=max(1, min(config.workers, os.cpu_count() or 1))) as pool:
+        for result in pool.map(_one_foot, jobs, chunksize=2):
+            results.append(result)
+            if progress is not None:
+                progress()
+    ok = [r for r in results if "error" not in r]
+    failed = [r for r in results if "error" in r]
+    per_key = {key: _percentiles([r["errors_mm"][key] for r in ok]) for key in TARGET_KEYS}
+    worst = _percentiles([r["max_error_mm"] for r in ok])
+    seconds = _percentiles([r["seconds"] for r in ok])
+    return {
+        "feet": len(results),
+        "seed": config.seed,
+        "fitted": len(ok),
+        "failures": len(failed),
+        "failed": failed[:10],
+        "abs_error_mm": per_key,
+        "max_error_per_foot_mm": worst,
+        "solver_seconds": seconds,
+        "solver_steps": _percentiles([r["steps"] for r in ok]),
+        "targets": TARGETS,
+        "meets_targets": bool(
+            ok and not failed and worst["p95"] <= TARGETS["error_p95_mm"] and seconds["p95"] <= TARGETS["seconds_p95"]
+        ),
+    }

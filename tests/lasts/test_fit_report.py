@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+from lxml import etree
+
+from lasts.fit_report import fit_report, heat_map_svg, signed_room_mm
+from lasts.fitting import fit_last
+from lasts.model import build_last
+from lasts.scans import MeasuredFoot
+from tests.lasts.last_samples import FIND_LIKE
+
+
+def test_signed_room_is_positive_inside_and_negative_outside() -> None:
+    last = build_last(FIND_LIKE, 20_000)
+    inside = np.array([[130.0, 0.0, 20.0], [60.0, 0.0, 40.0]])
+    outside = np.array([[130.0, 0.0, 300.0], [-30.0, 0.0, 20.0]])
+    assert (signed_room_mm(inside, last.vertices, last.faces) > 5.0).all()
+    assert (signed_room_mm(outside, last.vertices, last.faces) < -20.0).all()
+
+
+@pytest.fixture(scope="module")
+def derby_report(find_foot: MeasuredFoot) -> tuple:
+    values = find_foot.measurements.values()
+    _, fit = fit_last(values, "left", "derby", face_count=30_000)
+    surface = find_foot.surface
+    return fit, fit_report(surface.vertices, values["foot_length_mm"], fit.last.vertices, fit.last.faces)
+
+
+def test_the_find_foot_report_has_every_region_and_the_toe_room(derby_report: tuple, find_foot: MeasuredFoot) -> None:
+    _, report = derby_report
+    assert set(report.regions) == {"heel", "instep", "ball", "toe"}
+    # toe room = the derby's toe allowance: the last is 16 mm longer than the foot along the axis
+    assert report.toe_room_mm == pytest.approx(16.0, abs=0.6)
+    assert report.room_mm.shape == (len(find_foot.surface.vertices),)
+    for numbers in report.regions.values():
+        assert numbers["min_room_mm"] <= numbers["mean_room_mm"] <= numbers["max_room_mm"]
+
+
+def test_a_short_last_warns_about_toe_room(find_foot: MeasuredFoot) -> None:
+    values = find_foot.measurements.values()
+    last = build_last(FIND_LIKE.with_values(stick_length_mm=values["foot_length_mm"] + 3.0), 20_000)
+    report = fit_report(find_foot.surface.vertices, values["foot_length_mm"], last.vertices, last.faces)
+    assert report.toe_room_mm == pytest.approx(3.0, abs=0.6)
+    assert any("toe room 3." in w for w in report.warnings)
+
+
+def test_a_tight_last_warns_about_compression(find_foot: MeasuredFoot) -> None:
+    values = find_foot.measurements.values()
+    tight = FIND_LIKE.with_values(ball_girth_mm=215.0, waist_girth_mm=205.0, instep_girth_mm=210.0)
+    last = build_last(tight, 20_000)
+    report = fit_report(find_foot.surface.vertices, values["foot_length_mm"], last.vertices, last.faces)
+    assert any(w.startswith("ball: the last presses") for w in report.warnings)
+    assert report.regions["ball"]["compressed_share"] > 0.5
+
+
+def test_the_heat_map_is_an_svg_with_both_views(derby_report: tuple, find_foot: MeasuredFoot) -> None:
+    fit, report = derby_report
+    svg = heat_map_svg(
+        find_foot.surface.vertices, find_foot.surface.faces, fit.last.vertices, fit.last.faces, report,
+        "FIND derby", find_foot.measurements.values()["foot_length_mm"],
+    )  # fmt: skip
+    root = etree.fromstring(svg.encode())
+    assert root.tag.endswith("svg")
+    text = " ".join(root.itertext())
+    assert "toe room" in text and "side view" in text
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}polygon")) > 1000

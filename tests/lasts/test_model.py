@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+import trimesh
+
+from lasts.errors import LastError
+from lasts.fitting import measure_last
+from lasts.model import LastParameters, ToeShape, build_last
+from tests.lasts.last_samples import FIND_LIKE
+
+
+def as_trimesh(vertices: np.ndarray, faces: np.ndarray) -> trimesh.Trimesh:
+    return trimesh.Trimesh(vertices, faces, process=False)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_built_last_is_a_closed_outward_surface_of_the_asked_size(side: str) -> None:
+    last = build_last(FIND_LIKE.with_values(side=side), face_count=50_000)
+    mesh = as_trimesh(last.vertices, last.faces)
+    assert mesh.is_watertight
+    assert mesh.is_winding_consistent
+    assert mesh.volume > 0  # outward normals: a printer and a CAM program read it as solid
+    assert abs(len(last.faces) - 50_000) < 1_000
+    assert last.vertices[:, 0].min() == pytest.approx(0.0, abs=1e-6)
+    assert last.vertices[:, 0].max() == pytest.approx(FIND_LIKE.stick_length_mm, abs=1e-6)
+    assert last.vertices[:, 2].min() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_left_and_right_lasts_mirror_each_other() -> None:
+    left = build_last(FIND_LIKE.with_values(side="left"), 8_000)
+    right = build_last(FIND_LIKE.with_values(side="right"), 8_000)
+    np.testing.assert_allclose(left.vertices * [1, -1, 1], right.vertices, atol=1e-9)
+    # The medial side is +y on a right last: the ball's medial point (MTP1) sits there.
+    assert right.landmarks.mtp1[1] > 0 > left.landmarks.mtp1[1]
+
+
+def test_the_last_is_measured_with_the_foot_definitions_and_grows_with_its_girth() -> None:
+    small = measure_last(build_last(FIND_LIKE, 12_000)).values()
+    big = measure_last(build_last(FIND_LIKE.with_values(ball_girth_mm=257.0), 12_000)).values()
+    assert small["foot_length_mm"] == pytest.approx(FIND_LIKE.stick_length_mm, abs=0.5)
+    assert small["ball_width_mm"] == pytest.approx(FIND_LIKE.ball_width_mm, abs=0.5)
+    assert 6.0 < big["ball_girth_mm"] - small["ball_girth_mm"] < 14.0
+    assert big["instep_girth_mm"] == pytest.approx(small["instep_girth_mm"], abs=2.0)
+
+
+@pytest.mark.parametrize("shape", list(ToeShape))
+def test_every_toe_shape_builds(shape: ToeShape) -> None:
+    last = build_last(FIND_LIKE.with_values(toe_shape=shape), 8_000)
+    assert as_trimesh(last.vertices, last.faces).is_watertight
+
+
+def test_a_pointed_toe_is_narrower_at_the_tip_than_a_square_one() -> None:
+    def width_near_tip(shape: ToeShape) -> float:
+        v = build_last(FIND_LIKE.with_values(toe_shape=shape), 12_000).vertices
+        near = v[np.abs(v[:, 0] - 0.95 * FIND_LIKE.stick_length_mm) < 2.0]
+        return float(np.ptp(near[:, 1]))
+
+    assert width_near_tip(ToeShape.POINTED) < width_near_tip(ToeShape.SQUARE) - 5.0
+
+
+def test_parameters_round_trip_through_a_dict() -> None:
+    data = FIND_LIKE.with_values(toe_shape=ToeShape.ALMOND).to_dict()
+    assert data["toe_shape"] == "almond"
+    assert LastParameters.from_dict(data) == FIND_LIKE.with_values(toe_shape=ToeShape.ALMOND)
+
+
+@pytest.mark.parametrize(
+    ("changes", "names"),
+    [
+        ({"ball_girth_mm": 180.0}, ["ball girth 180.0", "ball width 95.9"]),
+        ({"heel_height_mm": -5.0}, ["heel height -5.0"]),
+        ({"heel_height_mm": 150.0}, ["heel height 150.0"]),
+        ({"stick_length_mm": 60.0}, ["stick length 60.0"]),
+        ({"heel_width_mm": 20.0}, ["heel width 20.0", "ball width 95.9"]),
+        ({"waist_girth_mm": float("nan")}, ["waist_girth_mm is nan"]),
+    ],
+)
+def test_impossible_parameters_are_refused_naming_the_numbers(changes: dict, names: list[str]) -> None:
+    with pytest.raises(LastError) as caught:
+        build_last(FIND_LIKE.with_values(**changes), 8_000)
+    for name in names:
+        assert name in str(caught.value)
+
+
+def test_unknown_or_missing_parameters_are_named() -> None:
+    with pytest.raises(LastError, match=r"unknown last parameter.*colour"):
+        LastParameters.from_dict({**FIND_LIKE.to_dict(), "colour": "red"})
+    data = FIND_LIKE.to_dict()
+    del data["ball_girth_mm"]
+    with pytest.raises(LastError, match="ball_girth_mm"):
+        LastParameters.from_dict(data)

@@ -1,0 +1,206 @@
+"""``cspms last``: fit a last to a foot, grade a size run from a last."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+last_app = typer.Typer(help="Lasts: fit to a foot, pose, grade, export.", no_args_is_help=True)
+
+MAX_MEASUREMENTS_BYTES = 1_000_000
+
+
+class StyleChoice(StrEnum):
+    OXFORD = "oxford"
+    DERBY = "derby"
+    PENNY_LOAFER = "penny_loafer"
+    LOW_TOP_SNEAKER = "low_top_sneaker"
+    CHELSEA_BOOT = "chelsea_boot"
+
+
+class FitChoice(StrEnum):
+    SNUG = "snug"
+    REGULAR = "regular"
+    ROOMY = "roomy"
+
+
+class ToeChoice(StrEnum):
+    STYLE = "style"
+    ROUND = "round"
+    ALMOND = "almond"
+    SQUARE = "square"
+    POINTED = "pointed"
+
+
+class SideChoice(StrEnum):
+    AUTO = "auto"
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class GradeModeChoice(StrEnum):
+    ARITHMETIC = "arithmetic"
+    ALLOMETRIC = "allometric"
+
+
+def _read_measurements(path: Path) -> tuple[dict[str, float | None], str | None]:
+    """A measurements JSON: ``cspms scan measure --json`` output, or a flat ``{key_mm: value}`` object."""
+    from geometry.errors import InputError
+    from manufacturing.settings import get_settings
+    from web.cli.main import read_input_file
+
+    data = read_input_file(path, min(MAX_MEASUREMENTS_BYTES, get_settings().max_upload_bytes))
+    try:
+        record = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path.name} is not JSON: {exc}", path=str(path)) from None
+    if not isinstance(record, dict):
+        raise InputError(f"{path.name} holds no object of measurements", path=str(path))
+    values = record.get("measurements", record)
+    if not isinstance(values, dict):
+        raise InputError(f"{path.name}: 'measurements' is not an object", path=str(path))
+    foot: dict[str, float | None] = {}
+    for key, value in values.items():
+        if key.endswith("_mm"):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise InputError(f"{path.name}: {key} is {value!r}, not a number of mm", path=str(path))
+            foot[key] = None if value is None else float(value)
+    side = record.get("side")
+    return foot, side if isinstance(side, str) else None
+
+
+@last_app.command("fit")
+def fit(
+    out: Annotated[Path, typer.Option(help="Folder to write the last's files and last.json to.")],
+    scan: Annotated[Path | None, typer.Option(help="Foot scan (any format `cspms scan measure` reads).")] = None,
+    measurements: Annotated[
+        Path | None, typer.Option(help="Measurements JSON (`cspms scan measure --json` output, or {key_mm: value}).")
+    ] = None,
+    side: Annotated[SideChoice, typer.Option(help="Left or right; auto takes the scan's or the JSON's.")] = (
+        SideChoice.AUTO
+    ),
+    style: Annotated[StyleChoice, typer.Option(help="Style: sets the allowances, heel height and toe.")] = (
+        StyleChoice.DERBY
+    ),
+    fit_preference: Annotated[FitChoice, typer.Option("--fit", help="Fit preference.")] = FitChoice.REGULAR,
+    toe_shape: Annotated[ToeChoice, typer.Option(help="Toe shape; 'style' takes the style's.")] = ToeChoice.STYLE,
+    name: Annotated[str, typer.Option(help="File stem of the last's files.")] = "last",
+    as_json: Annotated[bool, typer.Option("--json", help="Print last.json on stdout.")] = False,
+) -> None:
+    """Fit a last to a foot: targets from the fit rules, the solved last, posed; meshes, drawing, report."""
+    from geometry.errors import InputError
+    from lasts.fitted import fitted_last, last_files
+    from lasts.model import ToeShape
+
+    if (scan is None) == (measurements is None):
+        raise InputError("give exactly one of --scan and --measurements")
+    foot_vertices = foot_faces = None
+    if scan is not None:
+        from lasts.scans import IngestOptions, ingest_scan
+        from manufacturing.settings import get_settings
+        from web.cli.main import read_input_file
+
+        options = IngestOptions(side=side.value)
+        foot = ingest_scan(read_input_file(scan, get_settings().max_upload_bytes), scan.name, options)
+        values, foot_side = foot.measurements.values(), foot.side
+        foot_vertices, foot_faces = foot.surface.vertices, foot.surface.faces
+    else:
+        assert measurements is not None
+        values, json_side = _read_measurements(measurements)
+        foot_side = side.value if side is not SideChoice.AUTO else json_side
+        if foot_side not in ("left", "right"):
+            raise InputError("the measurements name no side: give --side left or --side right")
+    if side is not SideChoice.AUTO:
+        foot_side = side.value
+    shape = None if toe_shape is ToeChoice.STYLE else ToeShape(toe_shape.value)
+    result = fitted_last(values, foot_side, style.value, fit_preference.value, shape, foot_vertices)  # type: ignore[arg-type]
+    files = last_files(result, name, foot_vertices, foot_faces, values.get("foot_length_mm"))
+    out.mkdir(parents=True, exist_ok=True)
+    for file_name, data in files.items():
+        (out / file_name).write_bytes(data)
+    record = json.loads(files[f"{name}.json"])
+    if as_json:
+        typer.echo(json.dumps(record, indent=2))
+        return
+    typer.echo(
+        f"{foot_side} last for a {style.value} ({fit_preference.value}): max error {record['max_error_mm']:.2f} mm "
+        f"after {record['solver']['steps']} steps, {record['solver']['seconds']:.2f} s"
+    )
+    for key, target in record["targets"].items():
+        typer.echo(f"  {key.removesuffix('_mm').replace('_', ' '):<20} {target:8.1f} → {record['achieved'][key]:8.1f}")
+    if result.report is not None:
+        typer.echo(f"  toe room {result.report.toe_room_mm:.1f} mm")
+        for warning in result.report.warnings:
+            typer.echo(f"  warning: {warning}")
+    typer.echo(f"wrote {len(files)} files to {out}")
+
+
+@last_app.command("grade")
+def grade(
+    last: Annotated[Path, typer.Argument(help="The base last: its .params.json, or the last.json of `last fit`.")],
+    sizes: Annotated[str, typer.Option(help="Size run: 38-46 (every stock step), or 40,41,42.")],
+    out: Annotated[Path, typer.Option(help="Folder for one last per size and grade.json.")],
+    system: Annotated[str, typer.Option(help="Size system: eu, uk, us_men, us_women, mondopoint, cn, jp.")] = "eu",
+    mode: Annotated[GradeModeChoice, typer.Option(help="Grade rules.")] = GradeModeChoice.ARITHMETIC,
+    base_size: Annotated[
+        float | None, typer.Option(help="The base last's size; default: from its stick length.")
+    ] = None,
+    girth_per_size: Annotated[
+        float | None, typer.Option(help="Girth step per size, mm (default 0.75 × the length step).")
+    ] = None,
+    formats: Annotated[str, typer.Option(help="Mesh formats per size, comma-separated (stl,obj,3mf,glb).")] = "stl",
+    as_json: Annotated[bool, typer.Option("--json", help="Print grade.json on stdout.")] = False,
+) -> None:
+    """Grade a size run from one last: each size solved to its graded targets, measured and checked."""
+    from geometry.errors import InputError
+    from lasts.drawing import last_drawing_svg
+    from lasts.export import last_mesh_bytes
+    from lasts.grading import GradeRules, grade_lasts, parse_size_run
+    from lasts.model import LastParameters
+    from lasts.pose import pose_last
+    from manufacturing.settings import get_settings
+    from web.cli.main import read_input_file
+
+    raw = read_input_file(last, min(MAX_MEASUREMENTS_BYTES, get_settings().max_upload_bytes))
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{last.name} is not JSON: {exc}") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{last.name} holds no last parameters")
+    params = LastParameters.from_dict(record.get("parameters", record))
+    rules = GradeRules(system=system, mode=mode.value, girth_per_size_mm=girth_per_size)
+    run = grade_lasts(params, parse_size_run(sizes, system), rules, base_size)
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    summary: dict[str, Any] = {
+        "system": system,
+        "mode": mode.value,
+        "length_per_size_mm": round(rules.length_per_size_mm, 3),
+        "girth_per_size_mm": round(rules.girth_step_mm, 3),
+        "sizes": [],
+    }
+    for graded in run:
+        stem = f"last-{graded.label.replace(' ', '-').lower()}"
+        posed = pose_last(graded.fit.last)
+        for fmt in wanted:
+            (out / f"{stem}.{fmt}").write_bytes(last_mesh_bytes(posed.vertices, posed.faces, fmt, stem))
+        (out / f"{stem}.params.json").write_text(json.dumps(graded.fit.last.params.to_dict(), indent=2) + "\n")
+        (out / f"{stem}.drawing.svg").write_text(last_drawing_svg(graded.fit.last, graded.label, graded.fit.achieved))
+        summary["sizes"].append(graded.summary() | {"stem": stem})
+    summary["all_within_tolerance"] = all(g.within_tolerance for g in run)
+    (out / "grade.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    for graded in run:
+        mark = "ok" if graded.within_tolerance else "OUT OF TOLERANCE"
+        typer.echo(
+            f"{graded.label:>10}: stick {graded.fit.achieved['foot_length_mm']:.1f} mm, ball girth "
+            f"{graded.fit.achieved['ball_girth_mm']:.1f} mm, max error {graded.fit.max_error_mm:.2f} mm {mark}"
+        )
+    typer.echo(f"wrote {len(run)} lasts to {out}")
