@@ -56,7 +56,7 @@ class StyleAllowances:
     heel_width_ease_mm: float = -2.0
     toe_box_clearance_mm: float = 0.0
     heel_height_mm: float = 25.0
-    toe_spring_mm: float = 15.0
+    toe_spring_mm: float = 20.0  # domain.md: about 20 mm by default, more for stiffer soles
     toe_shape: ToeShape = ToeShape.ROUND
 
 

@@ -146,6 +146,11 @@ def run_last_benchmark(config: LastBenchConfig, progress: Any = None) -> dict[st
         "failed": failed[:10],
         "abs_error_mm": per_key,
         "max_error_per_foot_mm": worst,
+        "feet_over_error_target": sum(r["max_error_mm"] > TARGETS["error_p95_mm"] for r in ok),
+        "worst_feet": [
+            {k: r[k] for k in ("subject", "seed", "style", "max_error_mm", "steps")}
+            for r in sorted(ok, key=lambda r: -r["max_error_mm"])[:5]
+        ],
         "solver_seconds": seconds,
         "solver_steps": _percentiles([r["steps"] for r in ok]),
         "targets": TARGETS,

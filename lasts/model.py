@@ -120,7 +120,7 @@ class LastParameters:
     heel_width_mm: float
     toe_box_height_mm: float
     heel_height_mm: float = 25.0  # pitch: heel seat above the ground (posed last)
-    toe_spring_mm: float = 15.0  # toe tip above the ground (posed last)
+    toe_spring_mm: float = 20.0  # toe tip above the ground (posed last)
     toe_shape: ToeShape = ToeShape.ROUND
     cone_height_mm: float | None = None  # top of the last; default max(0.52 L, 0.43 long heel girth)
     feather_height_mm: float = 7.0  # feather line (bottom edge) above the bottom
@@ -578,8 +578,7 @@ def build_last(
     vertices[:, 1] *= side_flip
     if side_flip < 0:
         faces = faces[:, ::-1]
-    # The feather line is the bottom's edge, where the flat bottom turns into the side.
-    feather_index = max(2, round(_PART_SHARES[0][1] * n_around))
+    feather = feather_index(n_around)
     grid_v = vertices[1:-1].reshape(sections, n_around, 3)
     landmarks = _landmarks(params, prof, proportions, vertices)
     return LastMesh(
@@ -589,9 +588,15 @@ def build_last(
         landmarks=landmarks,
         grid_shape=(sections, n_around),
         section_x_mm=x,
-        feather_medial=grid_v[:, feather_index].copy(),
-        feather_lateral=grid_v[:, n_around - feather_index].copy(),
+        feather_medial=grid_v[:, feather].copy(),
+        feather_lateral=grid_v[:, n_around - feather].copy(),
     )
+
+
+def feather_index(n_around: int) -> int:
+    """Index round a section of its medial feather point (the lateral one is ``n_around`` minus it): the
+    bottom's edge, where the flat bottom turns into the side."""
+    return max(2, round(_PART_SHARES[0][1] * n_around))
 
 
 def _grid_faces(sections: int, n_around: int) -> np.ndarray:

@@ -30,7 +30,7 @@ class PoseProportions:
     tread_start: float = 0.86  # × B: the bottom meets the ground this far from the heel
     tread_end: float = 1.04  # × B: and leaves it for the toe spring here
     shank_bend: float = 0.38  # × L: the heel's bend runs over this length behind the tread
-    toe_bend: float = 0.10  # × L: the toe spring's bend runs over this length ahead of the tread
+    toe_bend: float = 0.20  # × L: the toe spring's bend runs over this length ahead of the tread
     max_squeeze: float = 0.85  # height × curvature beyond this crushes the upper over the shank
 
 
@@ -126,10 +126,13 @@ def pose_last(last: LastMesh, pose: PoseProportions = DEFAULT_POSE) -> LastMesh:
     squeeze = vertices[:, 2] * kappa
     worst = int(np.argmax(squeeze))
     if squeeze[worst] > pose.max_squeeze:
+        rear = vertices[worst, 0] < pose.tread_start * p.ball_length_mm
+        asked = f"heel height {p.heel_height_mm:.1f} mm" if rear else f"toe spring {p.toe_spring_mm:.1f} mm"
+        where = "shank" if rear else "toe"
         raise LastError(
-            f"heel height {p.heel_height_mm:.1f} mm is one this last cannot take: its shank would bend with a "
-            f"radius of {1.0 / kappa[worst]:.0f} mm under a section {vertices[worst, 2]:.0f} mm tall "
-            f"(the upper there would fold); lower the heel or lengthen the shank"
+            f"{asked} is one this last cannot take: its {where} would bend with a radius of "
+            f"{1.0 / kappa[worst]:.0f} mm under a section {vertices[worst, 2]:.0f} mm tall (the upper there "
+            "would fold)"
         )
     posed = line.place(vertices)
     return replace(
