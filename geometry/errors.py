@@ -97,3 +97,10 @@ class NestingError(CspmsError):
 
     code = "nesting_error"
     http_status = 500
+
+
+class FlatteningError(InputError):
+    """A 3D piece patch that cannot be flattened: not a disk (holes, several parts, a closed surface),
+    non-manifold or inconsistently wound faces, degenerate geometry, or seams that cannot reach their length."""
+
+    code = "flattening_error"

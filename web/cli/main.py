@@ -18,6 +18,7 @@ from geometry.errors import CspmsError, InputError, InputTooLargeError
 from manufacturing.settings import get_settings
 from web.cli.bench import bench_app
 from web.cli.lasts import last_app
+from web.cli.nesting import nest_app
 from web.cli.patterns import pattern_app
 from web.cli.scans import scan_app
 from web.cli.sizes import size_app
@@ -36,6 +37,7 @@ app.add_typer(scan_app, name="scan")
 app.add_typer(size_app, name="size")
 app.add_typer(last_app, name="last")
 app.add_typer(pattern_app, name="pattern")
+app.add_typer(nest_app, name="nest")
 app.add_typer(bench_app, name="bench")
 
 EXIT_USER_ERROR = 2
