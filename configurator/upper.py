@@ -27,6 +27,7 @@ from lasts.upper_coords import UpperSurface, upper_surface
 
 BOTTOM = "bottom"
 EDGE = "edge"
+DART = "dart"
 _ON_LINE = 2e-3  # (s, g) distance at which a cut vertex counts as lying on a neighbour's boundary
 
 
@@ -110,6 +111,8 @@ def _segment_labels(sg: np.ndarray, piece: PieceSpec, style: Style) -> tuple[str
         closer = (distance < best) & ~on_feather
         labels[closer] = f"seam:{other.name}"
         best = np.where(closer, distance, best)
+    for dart in piece.darts:
+        labels[(shapely.distance(dart, middle) < _ON_LINE) & ~on_feather] = DART
     return tuple(str(label) for label in labels)
 
 

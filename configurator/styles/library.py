@@ -166,10 +166,10 @@ def low_top_sneaker() -> Style:
         [(0.58, -1.0), (0.60, -0.5), (0.62, -gap), (0.62, gap), (0.60, 0.5), (0.56, 1.0)], samples=30
     )
     eyestay_medial = between_sides(
-        polyline([(0.40, -0.10), (0.50, -0.24), (0.62, -0.26)]), polyline([(0.40, -gap), (0.62, -gap)])
+        polyline([(0.40, -0.10), (0.44, -0.19), (0.52, -0.25), (0.62, -0.26)]), polyline([(0.40, -gap), (0.62, -gap)])
     )
     eyestays = eyestay_medial.union(between_sides(
-        polyline([(0.40, gap), (0.62, gap)]), polyline([(0.40, 0.10), (0.50, 0.24), (0.62, 0.26)])
+        polyline([(0.40, gap), (0.62, gap)]), polyline([(0.40, 0.10), (0.44, 0.19), (0.52, 0.25), (0.62, 0.26)])
     ))  # fmt: skip
     counter_line = polyline([(0.24, -1.0), (0.20, -0.8), (0.10, -0.62), (0.10, 0.62), (0.20, 0.8), (0.24, 1.0)], 30)
     counter = covered.difference(ahead_of(counter_line))

@@ -58,6 +58,7 @@ class PieceSpec:
     grain: Grain = "length"
     eyelets: EyeletRow | None = None
     quantity: int = 1  # per shoe
+    darts: tuple[Polygon, ...] = ()  # V notches cut from the region (their legs are stitched closed)
 
     @property
     def side(self) -> Literal["medial", "lateral", "both"]:
@@ -161,6 +162,57 @@ def _single(geometry: shapely.Geometry) -> Polygon:
 def piece_region(geometry: shapely.Geometry) -> Polygon:
     """A region for a :class:`PieceSpec`: one polygon, with slivers of boolean noise removed."""
     return _single(shapely.set_precision(geometry, 1e-9))
+
+
+def split_at_centre(style: Style, names: Sequence[str]) -> Style:
+    """The style with each named piece split at the centre line (g = 0) into ``<name>_medial`` and
+    ``<name>_lateral``, joined by a closed seam; its laps go to both halves."""
+    from dataclasses import replace
+
+    pieces: list[PieceSpec] = []
+    laps: list[Lap] = []
+    for piece in style.pieces:
+        if piece.name not in names:
+            pieces.append(piece)
+            continue
+        medial = replace(piece, name=f"{piece.name}_medial", region=piece_region(medial_half(piece.region)))
+        lateral = replace(piece, name=f"{piece.name}_lateral", region=piece_region(lateral_half(piece.region)))
+        pieces += [medial, lateral]
+        laps.append(Lap(over=lateral.name, under=medial.name, closed=True))
+    for lap in style.laps:
+        overs = [f"{lap.over}_medial", f"{lap.over}_lateral"] if lap.over in names else [lap.over]
+        unders = [f"{lap.under}_medial", f"{lap.under}_lateral"] if lap.under in names else [lap.under]
+        for over in overs:
+            for under in unders:
+                laps.append(replace(lap, over=over, under=under))
+    split = replace(style, pieces=tuple(pieces), laps=tuple(laps))
+    check_style(split)
+    return split
+
+
+# A toe dart: a V notch in the lasting edge at the toe, apex up the side; its legs close when the upper is
+# lasted. (s, g) of the apex and the half-width of its base on the feather line (the medial one; g mirrored).
+TOE_DART = ((0.90, -0.65), 0.03)
+
+
+def add_toe_dart(style: Style, names: Sequence[str]) -> Style:
+    """The style with a toe dart cut into each named piece (a medial or lateral piece over the toe)."""
+    from dataclasses import replace
+
+    (apex_s, apex_g), half = TOE_DART
+    pieces = []
+    for piece in style.pieces:
+        if piece.name in names:
+            sign = -1.0 if piece.side == "medial" else 1.0
+            apex = (apex_s, sign * abs(apex_g))
+            wedge = Polygon([apex, (apex_s - half, sign * 1.01), (apex_s + half, sign * 1.01)])
+            region = piece_region(piece.region.difference(wedge))
+            pieces.append(replace(piece, region=region, darts=(*piece.darts, wedge)))
+        else:
+            pieces.append(piece)
+    darted = replace(style, pieces=tuple(pieces))
+    check_style(darted)
+    return darted
 
 
 def check_style(style: Style, tolerance: float = 1e-6) -> None:
