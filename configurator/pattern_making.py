@@ -435,3 +435,67 @@ def pattern_set(flattening: StyleFlattening, size: str) -> PatternSet:
         sample_size=size,
         pieces=tuple(p.pattern for p in flattening.pieces),
     )
+
+
+@dataclass(frozen=True)
+class PairFlattening:
+    left: StyleFlattening
+    right: StyleFlattening
+    mirrored: bool  # the left pieces are the right ones mirrored (both feet on one last)
+    seconds: float
+
+
+def flatten_pair(
+    style: Style, left: LastMesh, right: LastMesh, size: str = "sample", widths: AllowanceWidths | None = None
+) -> PairFlattening:
+    """Both shoes of a pair. Each foot's own last is flattened on its own; when the two lasts mirror each
+    other (one last for both feet), the right shoe is flattened and its pieces mirrored for the left."""
+    started = time.perf_counter()
+    right_flat = flatten_style(style, right, size, widths)
+    if _mirror_images(left, right):
+        left_flat = mirror_flattening(right_flat, "left")
+        return PairFlattening(left_flat, right_flat, True, time.perf_counter() - started)
+    # The left shoe starts from the right one's pattern decisions (splits, darts): its last is alike.
+    left_flat = flatten_style(right_flat.style, left, size, widths)
+    left_flat = replace(left_flat, changes=tuple(dict.fromkeys(right_flat.changes + left_flat.changes)))
+    return PairFlattening(left_flat, right_flat, False, time.perf_counter() - started)
+
+
+def _mirror_images(left: LastMesh, right: LastMesh) -> bool:
+    return replace(left.params, side="right") == right.params and left.params.side == "left"
+
+
+def mirror_flattening(flattening: StyleFlattening, side: str) -> StyleFlattening:
+    """The other foot's pieces: every flat piece reflected (x → −x), windings kept outward."""
+    pieces = []
+    for piece in flattening.pieces:
+        uv = piece.uv_mm * np.array([-1.0, 1.0])
+        uv -= uv.min(axis=0)
+        patch = replace(piece.patch, vertices=piece.patch.vertices * np.array([1.0, -1.0, 1.0]),
+                        faces=piece.patch.faces[:, ::-1])  # fmt: skip
+        pieces.append(replace(piece, patch=patch, uv_mm=uv, pattern=_mirrored_pattern(piece.pattern)))
+    return replace(flattening, side=side, pieces=tuple(pieces))
+
+
+def _mirrored_pattern(pattern: PatternPiece) -> PatternPiece:
+    """A pattern piece reflected about x = 0 and moved back to x ≥ 0."""
+    x0, _, x1, _ = pattern.bounds_mm
+
+    def flip(points: np.ndarray) -> np.ndarray:
+        out = np.asarray(points, dtype=np.float64).copy()
+        out[:, 0] = x0 + x1 - out[:, 0]
+        return out
+
+    return replace(
+        pattern,
+        cut_line=flip(pattern.cut_line)[::-1],
+        stitch_lines=tuple(flip(line) for line in pattern.stitch_lines),
+        internal_lines=tuple(flip(line) for line in pattern.internal_lines),
+        internal_cutouts=tuple(flip(line)[::-1] for line in pattern.internal_cutouts),
+        notches=tuple(replace(n, x_mm=x0 + x1 - n.x_mm, angle_deg=180.0 - n.angle_deg) for n in pattern.notches),
+        grain_line=None if pattern.grain_line is None else tuple(
+            (x0 + x1 - x, y) for x, y in pattern.grain_line
+        ),
+        drill_holes=tuple(replace(h, x_mm=x0 + x1 - h.x_mm) for h in pattern.drill_holes),
+        turn_points=None,  # recomputed from the mirrored line
+    )  # fmt: skip

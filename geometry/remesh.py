@@ -62,7 +62,8 @@ def remesh_patch(
 
 def _signed_area(uv: np.ndarray, faces: np.ndarray) -> float:
     a, b, c = uv[faces[:, 0]], uv[faces[:, 1]], uv[faces[:, 2]]
-    return float((np.cross(b - a, c - a)).sum())
+    u, v = b - a, c - a
+    return float((u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]).sum())
 
 
 def _lift(vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, points: np.ndarray) -> np.ndarray:
