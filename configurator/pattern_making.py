@@ -129,6 +129,8 @@ class StyleFlattening:
                 other = next(s for s in self.piece(seam.neighbour).seams if s.neighbour == piece.spec.name)
                 out.append({
                     "pieces": [piece.spec.name, seam.neighbour],
+                    # A stub where three pieces meet is not equalised (see MIN_CORRECTED_SEAM_MM).
+                    "stub": seam.length_3d_mm < MIN_CORRECTED_SEAM_MM,
                     "length_3d_mm": round(seam.length_3d_mm, 3),
                     "mismatch_flattened_mm": round(abs(seam.length_2d_flattened_mm - other.length_2d_flattened_mm), 3),
                     "mismatch_mm": round(abs(seam.length_2d_mm - other.length_2d_mm), 3),
@@ -341,8 +343,9 @@ def _trued_edges(outline: np.ndarray, labels: list[str], passes: int = 6) -> np.
 
 
 def _seam_targets(drafts: dict[str, _Draft]) -> dict[str, dict[str, float]]:
-    """Per piece and neighbour, the 2D length both must have: the mean of their two flattened lengths
-    (each side moves half the mismatch, the least change that makes mating seams equal)."""
+    """Per piece and neighbour, the 2D length both must have: the mean of their two flattened lengths (each
+    side moves half the mismatch: weighting by piece size was tried and strained the big quarters more than
+    it spared the small tongues)."""
     targets: dict[str, dict[str, float]] = {name: {} for name in drafts}
     for name, draft in drafts.items():
         for neighbour in {run[0] for run in draft.runs}:
@@ -446,13 +449,18 @@ class PairFlattening:
 
 
 def flatten_pair(
-    style: Style, left: LastMesh, right: LastMesh, size: str = "sample", widths: AllowanceWidths | None = None
+    style: Style,
+    left: LastMesh,
+    right: LastMesh,
+    size: str = "sample",
+    widths: AllowanceWidths | None = None,
+    mirror_when_possible: bool = True,
 ) -> PairFlattening:
     """Both shoes of a pair. Each foot's own last is flattened on its own; when the two lasts mirror each
     other (one last for both feet), the right shoe is flattened and its pieces mirrored for the left."""
     started = time.perf_counter()
     right_flat = flatten_style(style, right, size, widths)
-    if _mirror_images(left, right):
+    if mirror_when_possible and _mirror_images(left, right):
         left_flat = mirror_flattening(right_flat, "left")
         return PairFlattening(left_flat, right_flat, True, time.perf_counter() - started)
     # The left shoe starts from the right one's pattern decisions (splits, darts): its last is alike.

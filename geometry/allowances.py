@@ -46,6 +46,8 @@ SEAM_KINDS = ("seam_under", "seam_over")
 MITRE_LIMIT = 3.0
 # Points of the cut line closer than this to the straight line through their neighbours are dropped (mm).
 SIMPLIFY_MM = 0.01
+# Gaps and pinches narrower than twice this are closed in the cut line (mm).
+CLOSING_MM = 0.05
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ def cut_line(outline_mm: np.ndarray, edge_labels: Sequence[str], widths: Allowan
                 if wedge is not None and not wedge.is_empty:
                     parts.append(wedge)
     grown = shapely.union_all(parts)
+    # A tiny closing removes points where the grown outline touches itself (not a simple polygon to cut).
+    grown = grown.buffer(CLOSING_MM, join_style="mitre").buffer(-CLOSING_MM, join_style="mitre")
     if grown.geom_type == "MultiPolygon":
         grown = max(grown.geoms, key=lambda g: g.area)
     ring = Polygon(grown.exterior).simplify(SIMPLIFY_MM, preserve_topology=True)

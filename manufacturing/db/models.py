@@ -15,7 +15,9 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -24,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from manufacturing.cutting.jobs import DEFAULT_MAX_ATTEMPTS, ContainerKind, CuttingJobState
 
 # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -219,3 +223,64 @@ class StageRun(Base):
     error_details: Mapped[dict[str, Any] | None] = mapped_column()
 
     pipeline_run: Mapped[PipelineRun] = relationship(back_populates="stage_runs")
+
+
+class CuttingJob(Base):
+    """A nest on one hide or roll, to be cut by one machine at a time (docs/cutting.md).
+
+    ``state``, ``machine_id``, ``lease_expires_at`` and ``attempts`` are the facts the pure core
+    (manufacturing/cutting/jobs.py) decides from; a held job whose lease ran out counts as queued. ``version``
+    grows with every change: updates are compare-and-set on it, so two machines cannot both win a job.
+    """
+
+    __tablename__ = "cutting_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of material, container, placements
+    material: Mapped[str] = mapped_column(String(64))
+    container_kind: Mapped[ContainerKind] = mapped_column(_enum(ContainerKind))
+    container_ref: Mapped[str] = mapped_column(String(100))  # the hide's or roll's id
+    layout: Mapped[dict[str, Any]] = mapped_column()  # {"kerf_mm", "placements": [{piece_id, pair_id, ...}]}
+    placed_area_mm2: Mapped[float] = mapped_column(Float)
+    consumed_area_mm2: Mapped[float] = mapped_column(Float)
+    utilisation: Mapped[float] = mapped_column(Float)  # placed / consumed
+    dxf_artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id"))
+    plt_artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id"))
+    state: Mapped[CuttingJobState] = mapped_column(_enum(CuttingJobState), default=CuttingJobState.QUEUED, index=True)
+    machine_id: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_ATTEMPTS)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    dxf_artifact: Mapped[Artifact] = relationship(foreign_keys=[dxf_artifact_id])
+    plt_artifact: Mapped[Artifact] = relationship(foreign_keys=[plt_artifact_id])
+
+
+class TrackingEvent(Base):
+    """Something that happened to a pair at a station, as a reader or a machine reported it.
+
+    ``event_id`` is the reporter's id for the event (a UUID): storing is idempotent by it, so a resent
+    message adds nothing. Events may arrive out of order: ``occurred_at`` (the reporter's clock) orders a
+    pair's history, ``received_at`` is when we stored it.
+    """
+
+    __tablename__ = "tracking_event"
+    __table_args__ = (Index("ix_tracking_event_pair_occurred", "pair_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"))
+    station: Mapped[str] = mapped_column(String(64))  # work centre: cutting, closing, lasting, ...
+    operation: Mapped[str] = mapped_column(String(64))  # the routing operation the event belongs to
+    event_type: Mapped[str] = mapped_column(String(32))  # pieces_cut, started, finished, scanned, ...
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    source: Mapped[str] = mapped_column(String(64))  # reader, terminal or machine id
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

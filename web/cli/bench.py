@@ -111,3 +111,42 @@ def bench_last(
 # Benchmarks whose commands live beside their domain's CLI.
 bench_app.command("patterns")(bench_patterns_command)
 bench_app.command("nesting")(bench_nesting_command)
+
+
+@bench_app.command("flatten")
+def bench_flatten(
+    lasts: Annotated[int, typer.Option(help="Cohort feet, each fitted with every style's last.")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same cohort.")] = 2026,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    template: Annotated[Path, typer.Option(help="Template foot mesh.")] = SHARED_DATA / "feet/find_template.obj",
+    ansur: Annotated[Path, typer.Option(help="ANSUR II foot extract (CSV).")] = (
+        SHARED_DATA / "anthropometry/ansur2_foot_extract.csv"
+    ),
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
+) -> None:
+    """Five styles flattened on cohort lasts, both feet: strain per piece, seams, coverage, time per pair."""
+    from configurator.flatten_benchmark import FlattenBenchConfig, run_flatten_benchmark
+    from geometry.errors import InputError
+
+    for path in (template, ansur):
+        if not path.is_file():
+            raise InputError(f"{path} does not exist (clone shared/ beside the repository)", path=str(path))
+    config = FlattenBenchConfig(template_path=template, ansur_path=ansur, lasts=lasts, seed=seed, workers=workers)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("lasts", total=lasts)
+        report = run_flatten_benchmark(config, progress=lambda: progress.advance(task))
+    text = json.dumps(report, indent=2)
+    if out is not None:
+        out.write_text(text)
+    if as_json:
+        typer.echo(text)
+        return
+    for name, style in report["styles"].items():
+        typer.echo(
+            f"{name}: {style['flattened']} flattened, pair {style['pair_seconds']} s, seams max "
+            f"{style['seam_mismatch_max_mm']} mm, changes {style['changes']}"
+        )

@@ -22,6 +22,7 @@ from web.cli.nesting import nest_app
 from web.cli.patterns import pattern_app
 from web.cli.scans import scan_app
 from web.cli.sizes import size_app
+from web.cli.styles import style_app
 
 app = typer.Typer(
     help="CSPMS: custom shoe production management, from foot scan to a traceable pair.",
@@ -36,6 +37,7 @@ app.add_typer(order_app, name="order")
 app.add_typer(scan_app, name="scan")
 app.add_typer(size_app, name="size")
 app.add_typer(last_app, name="last")
+app.add_typer(style_app, name="style")
 app.add_typer(pattern_app, name="pattern")
 app.add_typer(nest_app, name="nest")
 app.add_typer(bench_app, name="bench")

@@ -1,0 +1,158 @@
+"""``cspms style``: the style library, and a style's pattern pieces on a foot's lasts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from web.cli.lasts import FitChoice, StyleChoice
+
+style_app = typer.Typer(help="Styles: list them, lay one on a last and make its patterns.", no_args_is_help=True)
+
+PATTERN_FACE_COUNT = 20_000  # the last's mesh for pattern making (pieces are remeshed evenly anyway)
+
+
+@style_app.command("list")
+def list_styles(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Every style with its pieces, material slots and laps."""
+    from configurator.styles.library import STYLES
+
+    styles = []
+    for make in STYLES.values():
+        style = make()
+        styles.append({
+            "name": style.name,
+            "title": style.title,
+            "pieces": [
+                {"name": p.name, "kind": p.kind, "material_slot": p.material_slot, "moulded": p.moulded}
+                for p in style.pieces
+            ],
+            "laps": [{"over": lap.over, "under": lap.under, "closed": lap.closed} for lap in style.laps],
+        })  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(styles, indent=2))
+        return
+    for style in styles:
+        names = ", ".join(p["name"] for p in style["pieces"])
+        typer.echo(f"{style['name']:<16} {style['title']}: {names}")
+
+
+@style_app.command("flatten")
+def flatten(
+    out: Annotated[Path, typer.Option(help="Folder for the pattern files and the report.")],
+    style: Annotated[StyleChoice, typer.Option(help="Style to lay on the lasts.")] = StyleChoice.DERBY,
+    scan: Annotated[
+        list[Path] | None, typer.Option(help="Foot scan; give two (left and right) for a pair with its own lasts.")
+    ] = None,
+    last: Annotated[
+        list[Path] | None, typer.Option(help="A last's .params.json or last.json; one is mirrored for the other foot.")
+    ] = None,
+    size: Annotated[str, typer.Option(help="Size label written on the pieces.")] = "sample",
+    fit_preference: Annotated[FitChoice, typer.Option("--fit", help="Fit preference (with --scan).")] = (
+        FitChoice.REGULAR
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the pattern report as JSON.")] = False,
+) -> None:
+    """A pair's pattern pieces: the style cut on each foot's last, flattened with a strain report, seams
+    equalised, allowances added; ASTM DXF, cutter DXF and PLT, SVG, tiled PDF and strain maps per foot."""
+    from configurator.pattern_making import flatten_pair
+    from configurator.styles.library import STYLES
+    from geometry.errors import InputError
+    from manufacturing.patterns.files import pair_files
+
+    if bool(scan) == bool(last):
+        raise InputError("give --scan (one or two) or --last (one or two), not both and not neither")
+    sources = scan or last or []
+    if len(sources) > 2:
+        raise InputError(f"{len(sources)} files: a pair has two feet")
+    lasts = _lasts_from_scans(sources, style.value, fit_preference.value) if scan else _lasts_from_files(sources)
+    pair = flatten_pair(STYLES[style.value](), lasts["left"], lasts["right"], size)
+    stem = f"{style.value}-{size}"
+    files = pair_files(pair, size, stem)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    report = json.loads(files[f"{stem}.patterns.json"])
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for side in ("left", "right"):
+        shoe = report[side]
+        typer.echo(f"{side}: {shoe['style']} in {shoe['seconds']} s; {len(shoe['pieces'])} pieces")
+        for change in shoe["over_budget_changes"]:
+            typer.echo(f"  changed: {change}")
+        for piece in shoe["pieces"]:
+            strain = piece["strain"]
+            mark = "" if piece["within_budget"] else "  OVER BUDGET"
+            typer.echo(
+                f"  {piece['piece']:<18} area change {strain['area_change_mean_pct']:5.2f} %  edge strain p99 "
+                f"{strain['edge_strain_p99_pct']:5.2f} %{mark}"
+            )
+        worst = max((s["mismatch_mm"] for s in shoe["seams"]), default=0.0)
+        typer.echo(f"  mating seams: largest mismatch {worst:.3f} mm after correction")
+    typer.echo(f"wrote {len(files)} files to {out}{' (left mirrored from right)' if pair.mirrored else ''}")
+
+
+def _lasts_from_scans(paths: list[Path], style: str, fit: str) -> dict[str, Any]:
+    """Each scanned foot's own fitted, posed last (one scan: its last and the mirror image for the other)."""
+    from lasts.fitted import fitted_last
+    from lasts.pose import pose_last
+    from lasts.scans import ingest_scan
+    from manufacturing.settings import get_settings
+    from web.cli.main import read_input_file
+
+    lasts: dict[str, Any] = {}
+    for path in paths:
+        foot = ingest_scan(read_input_file(path, get_settings().max_upload_bytes), path.name)
+        if foot.side in lasts:
+            from geometry.errors import InputError
+
+            raise InputError(f"two {foot.side} feet: give one left and one right scan")
+        result = fitted_last(foot.measurements.values(), foot.side, style, fit)  # type: ignore[arg-type]
+        lasts[foot.side] = _pattern_last(result.fit.last.params, pose_last)
+    return _pair_of(lasts)
+
+
+def _lasts_from_files(paths: list[Path]) -> dict[str, Any]:
+    from geometry.errors import InputError
+    from lasts.model import LastParameters
+    from lasts.pose import pose_last
+    from manufacturing.settings import get_settings
+    from web.cli.main import read_input_file
+
+    lasts: dict[str, Any] = {}
+    for path in paths:
+        try:
+            record = json.loads(read_input_file(path, get_settings().max_upload_bytes))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{path.name} is not JSON: {exc}") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{path.name} holds no last parameters")
+        params = LastParameters.from_dict(record.get("parameters", record))
+        if params.side in lasts:
+            raise InputError(f"two {params.side} lasts: give one left and one right")
+        lasts[params.side] = _pattern_last(params, pose_last)
+    return _pair_of(lasts)
+
+
+def _pattern_last(params: Any, pose_last: Any) -> Any:
+    from lasts.model import build_last
+
+    return pose_last(build_last(params, PATTERN_FACE_COUNT))
+
+
+def _pair_of(lasts: dict[str, Any]) -> dict[str, Any]:
+    """Both feet: a missing one is the other's mirror image (same parameters, other side)."""
+    from dataclasses import replace
+
+    from lasts.model import build_last
+    from lasts.pose import pose_last
+
+    for side, other in (("left", "right"), ("right", "left")):
+        if side not in lasts:
+            params = replace(lasts[other].params, side=side)
+            lasts[side] = pose_last(build_last(params, PATTERN_FACE_COUNT))
+    return lasts
