@@ -120,6 +120,9 @@ def convert(
 
 def bench_patterns_command(
     repeats: Annotated[int, typer.Option(help="Timed runs; the best counts.", min=1)] = 3,
+    scan: Annotated[
+        Path | None, typer.Option(help="Foot scan for the real style run (default: the FIND foot); 'none' skips it.")
+    ] = Path("../shared/data/feet/find_template.obj"),
     out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
 ) -> None:
@@ -127,6 +130,10 @@ def bench_patterns_command(
     from geometry.exchange.pattern_bench import run_pattern_benchmark
 
     report = run_pattern_benchmark(repeats=repeats)
+    if scan is not None and scan.name != "none":
+        from manufacturing.patterns.bench import run_style_run_benchmark
+
+        report["style_size_run"] = run_style_run_benchmark(scan, repeats=repeats)
     text = json.dumps(report, indent=2)
     if out is not None:
         out.write_text(text)
