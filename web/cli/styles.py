@@ -13,6 +13,7 @@ from web.cli.lasts import FitChoice, StyleChoice
 style_app = typer.Typer(help="Styles: list them, lay one on a last and make its patterns.", no_args_is_help=True)
 
 PATTERN_FACE_COUNT = 20_000  # the last's mesh for pattern making (pieces are remeshed evenly anyway)
+STYLE_SHEET_FACE_COUNT = 3_000
 
 
 @style_app.command("list")
@@ -59,8 +60,11 @@ def flatten(
     """A pair's pattern pieces: the style cut on each foot's last, flattened with a strain report, seams
     equalised, allowances added; ASTM DXF, cutter DXF and PLT, SVG, tiled PDF and strain maps per foot."""
     from configurator.pattern_making import flatten_pair
+    from configurator.style_sheet import style_sheet_svg
     from configurator.styles.library import STYLES
     from geometry.errors import InputError
+    from lasts.model import build_last
+    from lasts.pose import pose_last
     from manufacturing.patterns.files import pair_files
 
     if bool(scan) == bool(last):
@@ -72,6 +76,10 @@ def flatten(
     pair = flatten_pair(STYLES[style.value](), lasts["left"], lasts["right"], size)
     stem = f"{style.value}-{size}"
     files = pair_files(pair, size, stem)
+    for side, flat in (("left", pair.left), ("right", pair.right)):
+        # The pieces on a coarse copy of the foot's last: a picture, not geometry.
+        coarse = pose_last(build_last(lasts[side].params, STYLE_SHEET_FACE_COUNT))
+        files[f"{stem}-{side}.style.svg"] = style_sheet_svg(flat.style, coarse).encode()
     out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (out / name).write_bytes(data)
