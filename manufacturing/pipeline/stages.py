@@ -119,7 +119,96 @@ SCAN_MEASURE = Stage(
     record=_record_scan_measurements,
 )
 
-STAGES: dict[str, Stage] = {stage.name: stage for stage in (SCAN_MEASURE,)}
+def _stage_output_bytes(ctx: StageContext, stage: Stage, kind: str) -> bytes:
+    """An earlier stage's artifact for this run (the runner has made it before this stage runs)."""
+    from manufacturing.db.repositories import find_artifact
+
+    artifact = find_artifact(ctx.session, stage.input_key(ctx), stage.name, stage.version, kind)
+    if artifact is None:
+        raise LookupError(f"{stage.name} has not stored its {kind} for this run")
+    return ctx.store.read_bytes(artifact.sha256)
+
+
+def _fit_preference(ctx: StageContext) -> str:
+    return str(ctx.design.options.get("fit_preference", "regular"))
+
+
+def _last_key(ctx: StageContext) -> str:
+    return f"{_scan_key(ctx)}|style={ctx.design.style}|fit={_fit_preference(ctx)}"
+
+
+_MEDIA = {".json": "application/json", ".svg": "image/svg+xml", ".glb": "model/gltf-binary", ".pdf": "application/pdf"}
+
+
+def _file_outputs(prefix: str, files: dict[str, bytes], stem: str) -> list[StageOutput]:
+    """One output per file; its kind is the prefix and the file name without the run's stem (kinds are short
+    and the same for every design: ``patterns.right.dxf``, ``last.stl``)."""
+    outputs = []
+    for name, data in files.items():
+        suffix = name[name.rfind(".") :]
+        kind = f"{prefix}.{name.removeprefix(stem).lstrip('-.') or name}"
+        outputs.append(StageOutput(kind, name, _MEDIA.get(suffix, "application/octet-stream"), data))
+    return outputs
+
+
+def _run_last_fit(ctx: StageContext) -> list[StageOutput]:
+    from geometry.exchange.meshes import read_mesh
+    from lasts.fitted import fitted_last, last_files
+
+    record = json.loads(_stage_output_bytes(ctx, SCAN_MEASURE, "scan.measurements"))
+    surface = read_mesh(_stage_output_bytes(ctx, SCAN_MEASURE, "foot.surface"), "foot.ply")
+    values = {k: v for k, v in record.items() if k.endswith("_mm")}
+    result = fitted_last(values, record["side"], ctx.design.style, _fit_preference(ctx), None, surface.vertices)  # type: ignore[arg-type]
+    files = last_files(result, "last", surface.vertices, surface.faces, values["foot_length_mm"])
+    return _file_outputs("last", files, "last")
+
+
+LAST_FIT = Stage(
+    name="last.fit",
+    version=1,
+    description=(
+        "Fit the style's last to the measured foot (targets = foot + the style's allowances), pose it, "
+        "report the fit; store the meshes (STL, OBJ, 3MF, GLB), parameters, drawing, fit report and last.json."
+    ),
+    input_key=_last_key,
+    run=_run_last_fit,
+)
+
+
+def _run_patterns(ctx: StageContext) -> list[StageOutput]:
+    from dataclasses import replace
+
+    from configurator.pattern_making import flatten_pair
+    from configurator.styles.library import STYLES
+    from lasts.model import LastParameters, build_last
+    from lasts.pose import pose_last
+    from manufacturing.patterns.files import pair_files
+
+    params = LastParameters.from_dict(json.loads(_stage_output_bytes(ctx, LAST_FIT, "last.params.json")))
+    # One scanned foot: its last, and its mirror image for the other foot.
+    other = "left" if params.side == "right" else "right"
+    lasts = {
+        params.side: pose_last(build_last(params, 20_000)),
+        other: pose_last(build_last(replace(params, side=other), 20_000)),
+    }
+    size = str(ctx.design.options.get("size") or "custom")
+    pair = flatten_pair(STYLES[ctx.design.style](), lasts["left"], lasts["right"], size)
+    stem = f"{ctx.design.style}-{size}"
+    return _file_outputs("patterns", pair_files(pair, size, stem), stem)
+
+
+PATTERNS_MAKE = Stage(
+    name="patterns.make",
+    version=1,
+    description=(
+        "Lay the style on the pair's lasts, flatten every piece (strain report, seams equalised, allowances); "
+        "store ASTM DXF, cutter DXF and PLT, SVG, PDF and strain maps per foot, and the pattern report."
+    ),
+    input_key=lambda ctx: f"{_last_key(ctx)}|size={ctx.design.options.get('size') or 'custom'}",
+    run=_run_patterns,
+)
+
+STAGES: dict[str, Stage] = {stage.name: stage for stage in (SCAN_MEASURE, LAST_FIT, PATTERNS_MAKE)}
 
 # The stages an order's pair goes through, in order.
-ORDER_PIPELINE: tuple[str, ...] = ("scan.measure",)
+ORDER_PIPELINE: tuple[str, ...] = ("scan.measure", "last.fit", "patterns.make")

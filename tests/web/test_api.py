@@ -5,6 +5,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from manufacturing.pipeline.stages import ORDER_PIPELINE
 from manufacturing.settings import Settings
 
 DERBY = json.dumps({"style": "derby", "pieces": {"vamp": {"material": "full-grain-calf", "colour": "#5a3a22"}}})
@@ -31,7 +32,7 @@ def test_placing_an_order_stores_it_and_enqueues_after_commit(
     response = _post_order(client, find_template_bytes, filename="find_template.obj")
     assert response.status_code == 201, response.text
     placed = response.json()
-    assert placed["stages"] == ["scan.measure"]
+    assert placed["stages"] == list(ORDER_PIPELINE)
     # The embedded broker holds one message per pair's chain, written only after the commit.
     queued = list((settings.broker_dir / "queue").glob("*.msg"))
     assert len(queued) == len(placed["run_ids"]) == 1
@@ -39,7 +40,7 @@ def test_placing_an_order_stores_it_and_enqueues_after_commit(
     assert order["pairs"][0]["serial"] == placed["pair_serials"][0]
     assert order["pairs"][0]["runs"][0]["state"] == "queued"
     run = client.get(f"/api/runs/{placed['run_ids'][0]}").json()
-    assert run["planned_stages"] == ["scan.measure"]
+    assert run["planned_stages"] == list(ORDER_PIPELINE)
 
 
 def test_bad_options_are_a_422_problem_and_store_nothing(

@@ -40,7 +40,12 @@ def test_order_run_writes_every_artifact(tmp_path: Path, find_template_path: Pat
     manifest = json.loads(result.stdout)
     assert manifest["state"] == "succeeded"
     assert manifest == json.loads((out / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"foot-measurements.json", "measurement-sheet.svg", "foot-oriented.ply"}
+    files = set(manifest["files"])
+    assert {"foot-measurements.json", "measurement-sheet.svg", "foot-oriented.ply"} <= files
+    assert {"last.stl", "last.glb", "last.json", "last.fit-report.svg"} <= files
+    assert {"derby-custom-left.dxf", "derby-custom-right.plt", "derby-custom.patterns.json"} <= files
+    patterns = json.loads((out / "derby-custom.patterns.json").read_text())
+    assert patterns["mirrored"] and patterns["style"] == "derby"
     record = json.loads((out / "foot-measurements.json").read_text())
     assert record["side"] == "left"
     assert record["units_detected"] == "m"
