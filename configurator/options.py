@@ -9,15 +9,31 @@ from __future__ import annotations
 import json
 import re
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from configurator.styles import STYLE_NAMES
 from geometry.errors import InputError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Parts a design may choose a material for that are not pieces of the style's outer layer: the lining
+# (derived from the outer pieces until the styles carry lining pieces) and the bottom units.
+COMPONENT_KEYS: tuple[str, ...] = ("lining", "outsole", "midsole")
+
+
+@cache
+def style_piece_keys(style: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(piece names, material slots) of a style: the keys a design's ``pieces`` may use besides
+    :data:`COMPONENT_KEYS`. A piece's own choice wins over its slot's."""
+    from configurator.styles.library import STYLES
+
+    made = STYLES[style]()
+    names = tuple(p.name for p in made.pieces)
+    slots = tuple(dict.fromkeys(p.material_slot for p in made.pieces))
+    return names, slots
 
 
 class OptionsError(InputError):
@@ -37,7 +53,7 @@ class PieceChoice(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    material: str = Field(description="Material catalogue id, e.g. `full-grain-calf`.")
+    material: str = Field(description="Material catalogue id, e.g. `full-grain-cowhide-a`.")
     colour: str = Field(description="sRGB hex colour, `#rrggbb`.")
 
     @field_validator("material")
@@ -59,7 +75,7 @@ class LogoChoice(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     image_sha256: str | None = Field(None, description="The uploaded logo image (artifact sha256).")
-    piece: str = Field("lateral_quarter", description="Piece the logo is placed on.")
+    piece: str = Field("quarter_lateral", description="Piece of the style the logo is placed on.")
     position: tuple[float, float] = Field(
         (0.5, 0.5), description="Centre on the piece in normalised (0..1) piece coordinates."
     )
@@ -73,7 +89,11 @@ class DesignOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     style: str = Field(description=f"One of: {', '.join(STYLE_NAMES)}.")
-    pieces: dict[str, PieceChoice] = Field(default_factory=dict, description="Choice per piece name.")
+    pieces: dict[str, PieceChoice] = Field(
+        default_factory=dict,
+        description="Choice per piece name of the style (e.g. `vamp`), per material slot (e.g. `upper`: every "
+        f"piece of that slot without its own choice), or per component ({', '.join(COMPONENT_KEYS)}).",
+    )
     logo: LogoChoice | None = None
     hand_stitching: bool = False
     memory_foam: bool = False
@@ -85,6 +105,33 @@ class DesignOptions(BaseModel):
     def _known_style(cls, value: str) -> str:
         if value not in STYLE_NAMES:
             raise ValueError(f"unknown style {value!r}; choose one of {', '.join(STYLE_NAMES)}")
+        return value
+
+    @field_validator("pieces")
+    @classmethod
+    def _pieces_of_the_style(cls, value: dict[str, PieceChoice], info: ValidationInfo) -> dict[str, PieceChoice]:
+        style = info.data.get("style")
+        if style is None:  # the style is wrong already, and named as such
+            return value
+        names, slots = style_piece_keys(style)
+        unknown = [key for key in value if key not in names and key not in slots and key not in COMPONENT_KEYS]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(repr(k) for k in unknown)} {'is' if len(unknown) == 1 else 'are'} not a piece, "
+                f"material slot or component of style {style}; allowed: pieces {', '.join(names)}; "
+                f"material slots {', '.join(slots)}; components {', '.join(COMPONENT_KEYS)}"
+            )
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_on_a_piece(cls, value: LogoChoice | None, info: ValidationInfo) -> LogoChoice | None:
+        style = info.data.get("style")
+        if value is None or style is None:
+            return value
+        names, _ = style_piece_keys(style)
+        if value.piece not in names:
+            raise ValueError(f"logo piece {value.piece!r} is not a piece of style {style}; allowed: {', '.join(names)}")
         return value
 
 

@@ -52,3 +52,20 @@ def test_every_problem_is_listed() -> None:
     with pytest.raises(OptionsError) as caught:
         parse_options(raw)
     assert len(caught.value.details["problems"]) == 2
+
+
+def test_piece_keys_are_the_styles_pieces_slots_or_components() -> None:
+    options = parse_options({"style": "derby", "pieces": {
+        "quarter_medial": {"material": "a", "colour": "#000000"}, "upper": {"material": "b", "colour": "#000000"},
+        "lining": {"material": "c", "colour": "#000000"}}})  # fmt: skip
+    assert set(options.pieces) == {"quarter_medial", "upper", "lining"}
+    with pytest.raises(OptionsError) as caught:
+        parse_options({"style": "derby", "pieces": {"medial_quarter": {"material": "a", "colour": "#000000"}}})
+    message = caught.value.message
+    assert (
+        "pieces: " in message
+        and "'medial_quarter' is not a piece, material slot or component of style derby" in message
+    )
+    assert "pieces vamp, quarter_medial, quarter_lateral, tongue; material slots upper, tongue" in message
+    with pytest.raises(OptionsError, match="logo piece 'vamp_top'"):
+        parse_options({"style": "derby", "logo": {"piece": "vamp_top"}})

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from web.cli.bom import bench_bom_command
 from web.cli.nesting import bench_nesting_command
 from web.cli.patterns import bench_patterns_command
 
@@ -111,6 +112,7 @@ def bench_last(
 # Benchmarks whose commands live beside their domain's CLI.
 bench_app.command("patterns")(bench_patterns_command)
 bench_app.command("nesting")(bench_nesting_command)
+bench_app.command("bom")(bench_bom_command)
 
 
 @bench_app.command("flatten")

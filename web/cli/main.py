@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from geometry.errors import CspmsError, InputError, InputTooLargeError
 from manufacturing.settings import get_settings
 from web.cli.bench import bench_app
+from web.cli.bom import bom_command
 from web.cli.lasts import last_app
 from web.cli.nesting import nest_app
 from web.cli.patterns import pattern_app
@@ -41,6 +42,7 @@ app.add_typer(style_app, name="style")
 app.add_typer(pattern_app, name="pattern")
 app.add_typer(nest_app, name="nest")
 app.add_typer(bench_app, name="bench")
+app.command("bom")(bom_command)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1

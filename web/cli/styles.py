@@ -72,7 +72,7 @@ def flatten(
     sources = scan or last or []
     if len(sources) > 2:
         raise InputError(f"{len(sources)} files: a pair has two feet")
-    lasts = _lasts_from_scans(sources, style.value, fit_preference.value) if scan else _lasts_from_files(sources)
+    lasts = lasts_from_scans(sources, style.value, fit_preference.value) if scan else lasts_from_files(sources)
     pair = flatten_pair(STYLES[style.value](), lasts["left"], lasts["right"], size)
     stem = f"{style.value}-{size}"
     files = pair_files(pair, size, stem)
@@ -104,7 +104,7 @@ def flatten(
     typer.echo(f"wrote {len(files)} files to {out}{' (left mirrored from right)' if pair.mirrored else ''}")
 
 
-def _lasts_from_scans(paths: list[Path], style: str, fit: str) -> dict[str, Any]:
+def lasts_from_scans(paths: list[Path], style: str, fit: str) -> dict[str, Any]:
     """Each scanned foot's own fitted, posed last (one scan: its last and the mirror image for the other)."""
     from lasts.fitted import fitted_last
     from lasts.pose import pose_last
@@ -124,7 +124,7 @@ def _lasts_from_scans(paths: list[Path], style: str, fit: str) -> dict[str, Any]
     return _pair_of(lasts)
 
 
-def _lasts_from_files(paths: list[Path]) -> dict[str, Any]:
+def lasts_from_files(paths: list[Path]) -> dict[str, Any]:
     from geometry.errors import InputError
     from lasts.model import LastParameters
     from lasts.pose import pose_last
