@@ -284,3 +284,74 @@ class TrackingEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     source: Mapped[str] = mapped_column(String(64))  # reader, terminal or machine id
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class WorkCentre(Base):
+    """A place where one kind of operation is done (docs/planning.md): ``stations`` pairs at a time, at
+    ``speed`` × the standard time, by operators holding ``skills``, during ``shifts``."""
+
+    __tablename__ = "work_centre"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # routing.WorkCentreKind
+    stations: Mapped[int] = mapped_column(Integer, default=1)
+    speed: Mapped[float] = mapped_column(Float, default=1.0)
+    skills: Mapped[list[Any]] = mapped_column(default=list)  # routing.Skill values
+    shifts: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "start", "end", "weekdays"}]
+
+
+class Worker(Base):
+    """A person on the shop floor, the skills they hold and their shift."""
+
+    __tablename__ = "worker"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    shift: Mapped[str] = mapped_column(String(32))
+
+
+class WorkOrder(Base):
+    """One pair's production, released with its own copy of the routing and the BOM (``snapshot_sha256``
+    their fingerprint): later template changes never reach released work. Its state is derived from the
+    pair's tracking events (manufacturing/planning/work_orders.py), never stored."""
+
+    __tablename__ = "work_order"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"), unique=True)
+    routing: Mapped[dict[str, Any]] = mapped_column()
+    bom: Mapped[dict[str, Any]] = mapped_column()
+    snapshot_sha256: Mapped[str] = mapped_column(String(64))
+    routing_version: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    weight: Mapped[int] = mapped_column(Integer, default=1)  # priority in the weighted tardiness
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+    pair: Mapped[Pair] = relationship()
+    operations: Mapped[list[WorkOrderOperation]] = relationship(
+        back_populates="work_order", order_by="WorkOrderOperation.seq", cascade="all, delete-orphan"
+    )
+
+
+class WorkOrderOperation(Base):
+    """One operation of a released work order (copied from its routing snapshot) and where and when the
+    latest schedule plans it."""
+
+    __tablename__ = "work_order_operation"
+    __table_args__ = (UniqueConstraint("work_order_id", "seq", name="uq_work_order_operation_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    skill: Mapped[str] = mapped_column(String(32))
+    standard_minutes: Mapped[float] = mapped_column(Float)
+    planned_centre: Mapped[str | None] = mapped_column(String(64))
+    planned_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    planned_end: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="operations")

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from web.cli.bom import bench_bom_command
 from web.cli.nesting import bench_nesting_command
 from web.cli.patterns import bench_patterns_command
+from web.cli.planning import bench_schedule_command
 
 bench_app = typer.Typer(help="Benchmarks that write their figures as JSON.", no_args_is_help=True)
 
@@ -113,6 +114,7 @@ def bench_last(
 bench_app.command("patterns")(bench_patterns_command)
 bench_app.command("nesting")(bench_nesting_command)
 bench_app.command("bom")(bench_bom_command)
+bench_app.command("schedule")(bench_schedule_command)
 
 
 @bench_app.command("flatten")

@@ -21,6 +21,7 @@ from web.cli.bom import bom_command
 from web.cli.lasts import last_app
 from web.cli.nesting import nest_app
 from web.cli.patterns import pattern_app
+from web.cli.planning import schedule_command
 from web.cli.scans import scan_app
 from web.cli.sizes import size_app
 from web.cli.styles import style_app
@@ -43,6 +44,7 @@ app.add_typer(pattern_app, name="pattern")
 app.add_typer(nest_app, name="nest")
 app.add_typer(bench_app, name="bench")
 app.command("bom")(bom_command)
+app.command("schedule")(schedule_command)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1

@@ -1,0 +1,24 @@
+"""Errors a planner or a shop-floor terminal can get back from planning, each with its code and HTTP status."""
+
+from __future__ import annotations
+
+from geometry.errors import ConflictError, InputError
+
+
+class RoutingError(InputError):
+    """Routing inputs that cannot be routed: an unknown style or logo method, a negative seam length."""
+
+    code = "routing_error"
+
+
+class OperationEventError(ConflictError):
+    """An operation event that contradicts the work order (409): starting an operation that is not ready,
+    finishing one that never started, a QC result on an operation that is not a QC point."""
+
+    code = "operation_event_conflict"
+
+
+class ScheduleError(InputError):
+    """A scheduling instance that cannot be scheduled: an operation with no eligible work centre."""
+
+    code = "schedule_error"
