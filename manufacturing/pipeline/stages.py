@@ -194,21 +194,85 @@ def _run_patterns(ctx: StageContext) -> list[StageOutput]:
     size = str(ctx.design.options.get("size") or "custom")
     pair = flatten_pair(STYLES[ctx.design.style](), lasts["left"], lasts["right"], size)
     stem = f"{ctx.design.style}-{size}"
-    return _file_outputs("patterns", pair_files(pair, size, stem), stem)
+    outputs = _file_outputs("patterns", pair_files(pair, size, stem), stem)
+    # The BOM needs the flattened pieces themselves, which live only here: computed with them.
+    return [*outputs, json_output("bom.record", "bom.json", _bom_record(ctx, pair, lasts["right"]))]
+
+
+def _bom_record(ctx: StageContext, pair: Any, right_last: Any) -> dict[str, Any]:
+    """The pair's BOM and quote, and what routing needs of its geometry (per shoe)."""
+    from configurator.options import parse_options
+    from lasts.grading import base_size
+    from manufacturing.bom.bom import build_bom
+    from manufacturing.bom.cost import quote
+
+    options = parse_options(ctx.design.options)
+    size_eu = round(2.0 * base_size(right_last.params, "eu")) / 2.0  # the last's EU size, to the half size
+    bom = build_bom(options, pair, size_eu)
+    shoe = pair.right
+    return {
+        "bom": bom.to_dict(),
+        "quote": quote(bom).to_dict(),
+        "routing_inputs": {
+            "style": ctx.design.style,
+            "piece_count": len(shoe.pieces),
+            "seam_length_mm": round(sum(s["length_3d_mm"] for s in shoe.seam_mismatches_mm()), 1),
+            "eyelets": sum(len(p.pattern.drill_holes) for p in shoe.pieces),
+            "hand_stitching": options.hand_stitching,
+            "memory_foam": options.memory_foam,
+            "logo_method": options.logo.method if options.logo is not None else None,
+        },
+    }
 
 
 PATTERNS_MAKE = Stage(
     name="patterns.make",
-    version=1,
+    version=2,
     description=(
         "Lay the style on the pair's lasts, flatten every piece (strain report, seams equalised, allowances); "
-        "store ASTM DXF, cutter DXF and PLT, SVG, PDF and strain maps per foot, and the pattern report."
+        "store ASTM DXF, cutter DXF and PLT, SVG, PDF and strain maps per foot, the pattern report, and the "
+        "pair's bill of materials and quote (bom.json)."
     ),
     input_key=lambda ctx: f"{_last_key(ctx)}|size={ctx.design.options.get('size') or 'custom'}",
     run=_run_patterns,
 )
 
-STAGES: dict[str, Stage] = {stage.name: stage for stage in (SCAN_MEASURE, LAST_FIT, PATTERNS_MAKE)}
+DEFAULT_LEAD_TIME_DAYS = 14  # a pair's due date when the order gives none
+
+
+def _run_work_order(ctx: StageContext) -> list[StageOutput]:
+    record = json.loads(_stage_output_bytes(ctx, PATTERNS_MAKE, "bom.record"))
+    return [json_output("work_order.request", "work-order.json", {
+        "pair_serial": ctx.pair.serial,
+        "routing_inputs": record["routing_inputs"],
+        "bom": record["bom"],
+    })]  # fmt: skip
+
+
+def _record_work_order(ctx: StageContext, outputs: list[StageOutput]) -> None:
+    """Release the pair's work order (idempotent: a pair keeps the one it was released with)."""
+    from datetime import timedelta
+
+    from manufacturing.planning.routing import RoutingInputs
+    from manufacturing.planning.service import release_work_order
+
+    request = json.loads(outputs[0].data)
+    due = ctx.pair.created_at + timedelta(days=DEFAULT_LEAD_TIME_DAYS)
+    release_work_order(ctx.session, ctx.pair.id, RoutingInputs(**request["routing_inputs"]), request["bom"], due)
+
+
+WORK_ORDER_RELEASE = Stage(
+    name="work_order.release",
+    version=1,
+    description="Release the pair's work order with copies of its routing (from the pieces' geometry) and BOM.",
+    input_key=lambda ctx: f"pair:{ctx.pair.serial}|{PATTERNS_MAKE.input_key(ctx)}",
+    run=_run_work_order,
+    record=_record_work_order,
+)
+
+STAGES: dict[str, Stage] = {
+    stage.name: stage for stage in (SCAN_MEASURE, LAST_FIT, PATTERNS_MAKE, WORK_ORDER_RELEASE)
+}
 
 # The stages an order's pair goes through, in order.
-ORDER_PIPELINE: tuple[str, ...] = ("scan.measure", "last.fit", "patterns.make")
+ORDER_PIPELINE: tuple[str, ...] = ("scan.measure", "last.fit", "patterns.make", "work_order.release")

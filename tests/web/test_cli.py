@@ -44,6 +44,9 @@ def test_order_run_writes_every_artifact(tmp_path: Path, find_template_path: Pat
     assert {"foot-measurements.json", "measurement-sheet.svg", "foot-oriented.ply"} <= files
     assert {"last.stl", "last.glb", "last.json", "last.fit-report.svg"} <= files
     assert {"derby-custom-left.dxf", "derby-custom-right.plt", "derby-custom.patterns.json"} <= files
+    assert {"bom.json", "work-order.json"} <= files
+    bom = json.loads((out / "bom.json").read_text())
+    assert bom["quote"]["per_pair"] and bom["routing_inputs"]["style"] == "derby"
     patterns = json.loads((out / "derby-custom.patterns.json").read_text())
     assert patterns["mirrored"] and patterns["style"] == "derby"
     record = json.loads((out / "foot-measurements.json").read_text())

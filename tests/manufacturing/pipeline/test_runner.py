@@ -2,7 +2,7 @@
 
 import json
 
-from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState
+from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState, WorkOrder
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.local import run_pipeline_in_process
 from manufacturing.pipeline.reports import describe_run
@@ -24,6 +24,9 @@ def test_a_run_measures_the_scan_and_records_the_stage(resources: Resources, fin
         assert scan.side == "left"
         assert scan.units_detected == "m"
         assert 250 < scan.measurements["foot_length_mm"] < 265
+        # the last stage released the pair's work order, with copies of its routing and BOM
+        work_order = session.query(WorkOrder).filter_by(pair_id=run.pair.id).one()
+        assert work_order.routing["operations"] and work_order.bom["lines"]
     assert report["state"] == "succeeded"
     kinds = {a["kind"]: a for a in report["stages"][0]["artifacts"]}
     assert set(kinds) == {"scan.measurements", "scan.sheet", "foot.surface"}
@@ -39,8 +42,9 @@ def test_a_second_order_with_the_same_scan_reuses_the_artifact(
     second = place(resources, find_template_bytes)
     done = run_pipeline_in_process(resources, first.run_ids[0])
     again = run_pipeline_in_process(resources, second.run_ids[0])
-    assert [o.state for o in again] == [StageState.REUSED] * len(ORDER_PIPELINE)
-    assert [o.artifact_ids for o in again] == [o.artifact_ids for o in done]
+    # Everything computed from the scan is reused; each pair still gets its own work order.
+    assert [o.state for o in again] == [StageState.REUSED] * (len(ORDER_PIPELINE) - 1) + [StageState.SUCCEEDED]
+    assert [o.artifact_ids for o in again][:-1] == [o.artifact_ids for o in done][:-1]
     with session_scope(resources.sessions) as session:
         scan = session.get(PipelineRun, second.run_ids[0]).pair.design.foot_scan
         assert scan.summary["vertex_count"] == 44_395
