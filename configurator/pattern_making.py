@@ -125,8 +125,8 @@ class StyleFlattening:
         out = []
         for piece in self.pieces:
             for seam in piece.seams:
-                if piece.spec.name > seam.neighbour:
-                    continue
+                if piece.spec.name > seam.neighbour or not _stitched(self.style, piece.spec.name, seam.neighbour):
+                    continue  # each seam once; a laced overlap is no seam
                 other = next(s for s in self.piece(seam.neighbour).seams if s.neighbour == piece.spec.name)
                 out.append({
                     "pieces": [piece.spec.name, seam.neighbour],
@@ -165,7 +165,10 @@ def _edge_label(patch: PiecePatch, label: str, style: Style) -> str:
         lap = style.lap(patch.name, neighbour)
         if lap is None or lap.closed:
             return f"seam_under:{_CLOSED_SEAM}-{neighbour}"
-        return f"seam_over:{neighbour}" if lap.over == patch.name else f"seam_under:{neighbour}"
+        if lap.over == patch.name:
+            # A laced overlap's top edge is a finished edge (folded, stitched), not a seam.
+            return f"seam_over:{neighbour}" if lap.stitched else f"topline:{neighbour}"
+        return f"seam_under:{neighbour}"
     return "free" if patch.spec.kind == "tongue" else "topline"
 
 
@@ -343,14 +346,19 @@ def _trued_edges(outline: np.ndarray, labels: list[str], passes: int = 6) -> np.
     return outline
 
 
-def _seam_targets(drafts: dict[str, _Draft]) -> dict[str, dict[str, float]]:
+def _stitched(style: Style, a: str, b: str) -> bool:
+    lap = style.lap(a, b)
+    return lap is None or lap.stitched
+
+
+def _seam_targets(style: Style, drafts: dict[str, _Draft]) -> dict[str, dict[str, float]]:
     """Per piece and neighbour, the 2D length both must have: the mean of their two flattened lengths (each
     side moves half the mismatch: weighting by piece size was tried and strained the big quarters more than
     it spared the small tongues)."""
     targets: dict[str, dict[str, float]] = {name: {} for name in drafts}
     for name, draft in drafts.items():
         for neighbour in {run[0] for run in draft.runs}:
-            if neighbour not in drafts:
+            if neighbour not in drafts or not _stitched(style, name, neighbour):
                 continue
             mine, theirs = draft.length_2d_with(neighbour), drafts[neighbour].length_2d_with(name)
             if mine > 0 and theirs > 0:
@@ -362,7 +370,7 @@ def _eyelets(spec: PieceSpec, outline: np.ndarray, labels: list[str]) -> tuple:
     """Eyelets along the lacing edge: the piece's edge over the tongue (the facing)."""
     row = spec.eyelets
     assert row is not None
-    facing = [i for i, label in enumerate(labels) if label == "seam_over:tongue"]
+    facing = [i for i, label in enumerate(labels) if label in ("seam_over:tongue", "topline:tongue")]
     if len(facing) < 2:
         return ()
     # The longest consecutive run of facing segments.
@@ -415,7 +423,7 @@ def flatten_style(
             style = add_toe_dart(style, over)
             changes += [f"{name}: toe dart in the lasting edge" for name in over]
             drafts = {patch.name: _draft(patch, cache) for patch in lay_style(style, last)}
-    targets = _seam_targets(drafts)
+    targets = _seam_targets(style, drafts)
     pieces = tuple(_finish(drafts[p.name], targets[p.name], style, size, widths) for p in style.pieces)
     return StyleFlattening(style, last.params.side, pieces, time.perf_counter() - started, tuple(changes))
 

@@ -73,13 +73,16 @@ class PieceSpec:
 @dataclass(frozen=True)
 class Lap:
     """Where ``over`` and ``under`` meet, ``under`` carries an underlay of ``underlay_mm`` beneath ``over``;
-    ``closed`` seams (joined edge to edge, e.g. a back seam) give both pieces a ``seam_mm`` allowance."""
+    ``closed`` seams (joined edge to edge, e.g. a back seam) give both pieces a ``seam_mm`` allowance.
+    An overlap that is not ``stitched`` (the facings over the tongue: laced, not sewn) is no seam: its
+    lengths need not match, and the edge on top is a finished (folded) edge."""
 
     over: str
     under: str
     underlay_mm: float = 8.0
     closed: bool = False
     seam_mm: float = 4.0
+    stitched: bool = True
 
 
 @dataclass(frozen=True)
