@@ -406,26 +406,46 @@ def flatten_style(
     """
     started = time.perf_counter()
     cache: dict[tuple[str, bytes], _Flat] = {}
-    drafts = {patch.name: _draft(patch, cache) for patch in lay_style(style, last)}
     changes: list[str] = []
-    if split:
-        over = [name for name, d in drafts.items() if not _draft_within_budget(d) and style.piece(name).side == "both"]
-        if over:
-            style = split_at_centre(style, over)
-            changes += [f"{name}: split at the centre line (closed centre seam)" for name in over]
-            drafts = {patch.name: _draft(patch, cache) for patch in lay_style(style, last)}
-        over = [
-            name
-            for name, d in drafts.items()
-            if not _draft_within_budget(d) and _reaches_toe_bottom(d)
-        ]
-        if over:
-            style = add_toe_dart(style, over)
-            changes += [f"{name}: toe dart in the lasting edge" for name in over]
-            drafts = {patch.name: _draft(patch, cache) for patch in lay_style(style, last)}
-    targets = _seam_targets(style, drafts)
-    pieces = tuple(_finish(drafts[p.name], targets[p.name], style, size, widths) for p in style.pieces)
+    darted: set[str] = set()
+    while True:
+        drafts = {patch.name: _draft(patch, cache) for patch in lay_style(style, last)}
+        if split:
+            # Decide from the flattened drafts first (cheap), with room to spare for the seam correction.
+            changed_style, said = _pattern_makers_change(style, drafts, _draft_within_budget, darted)
+            if said:
+                style, changes = changed_style, changes + said
+                continue
+        targets = _seam_targets(style, drafts)
+        pieces = tuple(_finish(drafts[p.name], targets[p.name], style, size, widths) for p in style.pieces)
+        if not split:
+            break
+        # Then from the finished pieces: equalising the seams can push a piece over after all.
+        finished = {p.spec.name: p for p in pieces}
+        changed_style, said = _pattern_makers_change(
+            style, drafts, lambda d, done=finished: done[d.patch.name].within_budget, darted
+        )
+        if not said:
+            break
+        style, changes = changed_style, changes + said
     return StyleFlattening(style, last.params.side, pieces, time.perf_counter() - started, tuple(changes))
+
+
+def _pattern_makers_change(
+    style: Style, drafts: dict[str, _Draft], within_budget: Any, darted: set[str]
+) -> tuple[Style, list[str]]:
+    """Split the two-sided pieces over budget at the centre line; else dart the one-sided ones over the toe
+    (once each). Returns the changed style and what was done (nothing: the style as it was)."""
+    over = [name for name, d in drafts.items() if not within_budget(d)]
+    splits = [name for name in over if style.piece(name).side == "both" and style.piece(name).kind != "tongue"]
+    if splits:
+        said = [f"{name}: split at the centre line (closed centre seam)" for name in splits]
+        return split_at_centre(style, splits), said
+    darts = [name for name in over if name not in darted and _reaches_toe_bottom(drafts[name])]
+    if darts:
+        darted.update(darts)
+        return add_toe_dart(style, darts), [f"{name}: toe dart in the lasting edge" for name in darts]
+    return style, []
 
 
 def _reaches_toe_bottom(draft: _Draft) -> bool:
