@@ -355,3 +355,64 @@ class WorkOrderOperation(Base):
     planned_end: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="operations")
+
+
+class LedgerEntry(Base):
+    """One link of a pair's traceability chain (docs/tracking.md): ``body`` is the canonical JSON that was
+    hashed (it names the pair, ``seq``, ``prev_hash`` and the fact), ``entry_hash`` its sha256. Append-only:
+    rows are never updated; any edit, insertion or deletion breaks the chain, the head or a day's Merkle root."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (UniqueConstraint("pair_id", "seq", name="uq_ledger_entry_pair_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"))
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per pair
+    day: Mapped[str] = mapped_column(String(10), index=True)  # UTC date it was appended (its Merkle day)
+    kind: Mapped[str] = mapped_column(String(32))  # event, material_lot, ...
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class LedgerHead(Base):
+    """The latest link of each pair's chain: what makes deleting or appending at the end detectable."""
+
+    __tablename__ = "ledger_head"
+
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class MerkleRoot(Base):
+    """The Merkle root of every ledger entry appended on one UTC day (leaves in (pair, seq) order), sealed once."""
+
+    __tablename__ = "merkle_root"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), unique=True)
+    root: Mapped[str] = mapped_column(String(64))
+    leaves: Mapped[int] = mapped_column(Integer)
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class DurationStat(Base):
+    """A robust running model of how long an operation takes at a work centre (``kind`` work) or waits
+    before it (``kind`` wait): the latest ``samples`` (minutes), their median and MAD."""
+
+    __tablename__ = "duration_stat"
+    __table_args__ = (UniqueConstraint("work_centre", "operation", "kind", name="uq_duration_stat_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_centre: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int] = mapped_column(Integer, default=0)  # every observation ever, not just the window
+    median_minutes: Mapped[float] = mapped_column(Float)
+    mad_minutes: Mapped[float] = mapped_column(Float)
+    samples: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

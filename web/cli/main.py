@@ -25,6 +25,7 @@ from web.cli.planning import schedule_command
 from web.cli.scans import scan_app
 from web.cli.sizes import size_app
 from web.cli.styles import style_app
+from web.cli.tracking import kpi_command, ledger_verify_command, mqtt_listen_command
 
 app = typer.Typer(
     help="CSPMS: custom shoe production management, from foot scan to a traceable pair.",
@@ -45,6 +46,13 @@ app.add_typer(nest_app, name="nest")
 app.add_typer(bench_app, name="bench")
 app.command("bom")(bom_command)
 app.command("schedule")(schedule_command)
+app.command("kpi")(kpi_command)
+ledger_app = typer.Typer(help="Traceability ledger.", no_args_is_help=True)
+ledger_app.command("verify")(ledger_verify_command)
+app.add_typer(ledger_app, name="ledger")
+tracking_app = typer.Typer(help="Shop-floor tracking.", no_args_is_help=True)
+tracking_app.command("listen")(mqtt_listen_command)
+app.add_typer(tracking_app, name="tracking")
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1

@@ -1,0 +1,152 @@
+"""ETAs and delay risk: each open pair's remaining operations, timed by the learned duration models (work at
+the centre plus the usual wait before it), summed into an ETA with a spread; an alert when the ETA passes
+the due date, naming the bottleneck (the remaining operation that costs the most time).
+
+The pure core (``forecast_pair``) works in working minutes from now; the shell maps them to clock times
+through the factory's calendar (no work at night or at weekends).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from manufacturing.cutting.jobs import as_utc
+from manufacturing.db.models import utc_now
+from manufacturing.planning.routing import Routing
+from manufacturing.planning.service import load_factory
+from manufacturing.planning.work_orders import OperationState, WorkOrderState
+from manufacturing.tracking import repository
+from manufacturing.tracking.durations import WAIT, WORK, DurationModel, RobustStat
+from manufacturing.tracking.service import progress_of
+
+Z90 = 1.2816  # the 90th percentile of a normal
+
+
+@dataclass(frozen=True)
+class RemainingOperation:
+    code: str
+    state: str
+    centre: str | None  # where it runs or is planned, None when any centre of its kind
+    standard_minutes: float
+    elapsed_minutes: float = 0.0  # in progress: worked so far
+
+
+@dataclass(frozen=True)
+class Forecast:
+    remaining_minutes: float  # working minutes from now, median
+    sigma_minutes: float
+    per_operation: tuple[tuple[str, str | None, float], ...]  # (operation, centre, minutes incl. wait)
+    bottleneck: tuple[str, str | None, float] | None
+
+    @property
+    def p90_minutes(self) -> float:
+        return self.remaining_minutes + Z90 * self.sigma_minutes
+
+
+def forecast_pair(remaining: Sequence[RemainingOperation], model: DurationModel) -> Forecast:
+    """The remaining working minutes of one pair: each open operation's expected work (less what is done, for
+    one in progress) plus its expected wait; variances add (operations independent)."""
+    total = variance = 0.0
+    parts = []
+    for op in remaining:
+        work, work_sigma = model.estimate(op.code, op.centre, WORK, op.standard_minutes)
+        if op.state == OperationState.IN_PROGRESS.value:
+            wait, wait_sigma = 0.0, 0.0
+            work = max(work - op.elapsed_minutes, 0.1 * work)  # it has run long: expect a little more, not zero
+        else:
+            wait, wait_sigma = model.estimate(op.code, op.centre, WAIT, 0.0)
+        minutes = work + wait
+        total += minutes
+        variance += work_sigma**2 + wait_sigma**2
+        parts.append((op.code, op.centre, round(minutes, 1)))
+    bottleneck = max(parts, key=lambda p: p[2]) if parts else None
+    return Forecast(round(total, 1), round(math.sqrt(variance), 1), tuple(parts), bottleneck)
+
+
+def late_probability(remaining_minutes: float, sigma_minutes: float, minutes_to_due: float) -> float:
+    if sigma_minutes <= 0:
+        return 1.0 if remaining_minutes > minutes_to_due else 0.0
+    z = (minutes_to_due - remaining_minutes) / sigma_minutes
+    return round(0.5 * math.erfc(z / math.sqrt(2)), 3)
+
+
+# ---------------------------------------------------------------------------------------------- shell
+
+
+@dataclass(frozen=True)
+class PairEta:
+    serial: str
+    order_id: int
+    state: str
+    due_at: datetime
+    eta: datetime
+    eta_p90: datetime
+    late_probability: float
+    forecast: Forecast
+
+    @property
+    def late(self) -> bool:
+        return self.eta > self.due_at
+
+    def to_json(self) -> dict[str, Any]:
+        b = self.forecast.bottleneck
+        return {
+            "serial": self.serial, "order_id": self.order_id, "state": self.state, "due_at": self.due_at.isoformat(),
+            "eta": self.eta.isoformat(), "eta_p90": self.eta_p90.isoformat(), "late": self.late,
+            "late_probability": self.late_probability, "remaining_minutes": self.forecast.remaining_minutes,
+            "bottleneck": {"operation": b[0], "work_centre": b[1], "minutes": b[2]} if b else None,
+        }  # fmt: skip
+
+
+def load_model(session: Session) -> DurationModel:
+    return DurationModel({
+        key: RobustStat(row.count, row.median_minutes, row.mad_minutes, tuple(row.samples))
+        for key, row in repository.duration_stats(session).items()
+    })  # fmt: skip
+
+
+def pair_etas(session: Session, now: datetime | None = None) -> list[PairEta]:
+    """The ETA of every open pair (work order neither done nor cancelled)."""
+    now = as_utc(now or utc_now())
+    calendar = load_factory(session).calendar()
+    model = load_model(session)
+    out = []
+    for wo in repository.work_orders_with_pairs(session):
+        progress = progress_of(wo, repository.events_of_pair(session, wo.pair_id))
+        if progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
+            continue
+        routing = Routing.from_json(wo.routing)
+        planned = {op.seq: op.planned_centre for op in wo.operations}
+        remaining = [
+            RemainingOperation(
+                op.code, st.state.value, st.station if st.state == OperationState.IN_PROGRESS else planned.get(op.seq),
+                op.standard_minutes,
+                calendar.working_minutes_between(as_utc(st.started_at), now) if st.started_at else 0.0,
+            )
+            for op, st in zip(routing.operations, progress.operations, strict=True)
+            if st.state != OperationState.DONE
+        ]  # fmt: skip
+        forecast = forecast_pair(remaining, model)
+        due = as_utc(wo.due_at)
+        to_due = (calendar.working_minutes_between(now, due) if due > now
+                  else -calendar.working_minutes_between(due, now))  # fmt: skip
+        out.append(PairEta(
+            wo.pair.serial, wo.pair.order_id, progress.state.value, due,
+            calendar.add_working_minutes(now, forecast.remaining_minutes),
+            calendar.add_working_minutes(now, forecast.p90_minutes),
+            late_probability(forecast.remaining_minutes, forecast.sigma_minutes, to_due), forecast,
+        ))  # fmt: skip
+    return out
+
+
+def delay_alerts(session: Session, now: datetime | None = None, risk_threshold: float = 0.5) -> list[PairEta]:
+    """Open pairs whose ETA passes their due date (or whose chance of being late reaches ``risk_threshold``),
+    latest first by how far past."""
+    etas = [e for e in pair_etas(session, now) if e.late or e.late_probability >= risk_threshold]
+    return sorted(etas, key=lambda e: e.due_at - e.eta)

@@ -1,0 +1,3 @@
+from tests.manufacturing.tracking.shop import shop
+
+__all__ = ["shop"]

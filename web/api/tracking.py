@@ -1,0 +1,79 @@
+"""Tracking, ETA and traceability over HTTP: scan events in (one or a batch), a pair's progress, its ledger
+verification, its DPP-style export and its label QR code. ``create_tracking_app`` is the minimal app the
+ingest benchmark serves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, FastAPI, Request, Response, status
+
+from manufacturing.db.models import utc_now
+from manufacturing.db.session import session_scope
+from manufacturing.ledger.dpp import export_dpp
+from manufacturing.ledger.qr import label_qr_svg, provenance_url
+from manufacturing.ledger.service import verify_pair
+from manufacturing.pipeline.resources import build_resources
+from manufacturing.settings import Settings, get_settings
+from manufacturing.tracking.eta import delay_alerts
+from manufacturing.tracking.events import parse_events
+from manufacturing.tracking.ingest import ingest_committed
+from manufacturing.tracking.repository import get_pair_by_serial
+from manufacturing.tracking.service import pair_progress
+from web.api.deps import ResourcesDep
+from web.api.problems import install_problem_handlers
+
+router = APIRouter(tags=["tracking"])
+
+
+@router.post("/api/tracking/events", status_code=status.HTTP_202_ACCEPTED)
+def post_events(
+    resources: ResourcesDep,
+    body: Any = Body(..., description="One scan event (object) or a batch (array); see docs/tracking.md."),  # noqa: B008
+) -> dict[str, Any]:
+    """Store scan events idempotently by ``event_id`` (resending is harmless; order does not matter)."""
+    events = parse_events(body, now=utc_now())
+    return ingest_committed(resources.sessions, events).to_json()
+
+
+@router.get("/api/pairs/{serial}/progress")
+def get_progress(resources: ResourcesDep, serial: str) -> dict[str, Any]:
+    with session_scope(resources.sessions) as session:
+        return pair_progress(session, serial)
+
+
+@router.get("/api/pairs/{serial}/ledger/verify")
+def get_verification(resources: ResourcesDep, serial: str) -> dict[str, Any]:
+    """Recompute the pair's chain, head, events and sealed day roots: ``ok`` false names every problem."""
+    with session_scope(resources.sessions) as session:
+        return verify_pair(session, serial).to_json()
+
+
+@router.get("/api/pairs/{serial}/dpp")
+def get_dpp(resources: ResourcesDep, serial: str, request: Request) -> dict[str, Any]:
+    with session_scope(resources.sessions) as session:
+        return export_dpp(session, serial, str(request.base_url))
+
+
+@router.get("/api/pairs/{serial}/qr.svg", response_class=Response)
+def get_qr(resources: ResourcesDep, serial: str, request: Request) -> Response:
+    with session_scope(resources.sessions) as session:
+        get_pair_by_serial(session, serial)  # 404 for an unknown pair
+    return Response(label_qr_svg(provenance_url(str(request.base_url), serial)), media_type="image/svg+xml")
+
+
+@router.get("/api/tracking/alerts")
+def get_alerts(resources: ResourcesDep, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open pairs whose ETA passes their due date, with the bottleneck operation."""
+    with session_scope(resources.sessions) as session:
+        return [a.to_json() for a in delay_alerts(session, now)]
+
+
+def create_tracking_app(settings: Settings | None = None) -> FastAPI:
+    """Just the tracking routes (for the ingest benchmark and tests); the full app includes ``router``."""
+    app = FastAPI(title="CSPMS tracking")
+    app.state.resources = build_resources(settings or get_settings())
+    install_problem_handlers(app)
+    app.include_router(router)
+    return app
