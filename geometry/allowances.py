@@ -46,6 +46,8 @@ SEAM_KINDS = ("seam_under", "seam_over")
 MITRE_LIMIT = 3.0
 # Points of the cut line closer than this to the straight line through their neighbours are dropped (mm).
 SIMPLIFY_MM = 0.01
+# Consecutive cut-line points closer than this are one point (mm).
+MIN_POINT_SPACING_MM = 0.01
 # Gaps and pinches narrower than twice this are closed in the cut line (mm).
 CLOSING_MM = 0.05
 
@@ -216,6 +218,9 @@ def cut_line(outline_mm: np.ndarray, edge_labels: Sequence[str], widths: Allowan
         grown = max(grown.geoms, key=lambda g: g.area)
     ring = Polygon(grown.exterior).simplify(SIMPLIFY_MM, preserve_topology=True)
     coords = np.asarray(ring.exterior.coords)[:-1]
+    # Points closer than the file formats' precision would merge on the way back in: drop them here.
+    step = np.linalg.norm(np.diff(coords, axis=0, append=coords[:1]), axis=1)
+    coords = coords[step > MIN_POINT_SPACING_MM]
     if not Polygon(coords).exterior.is_ccw:
         coords = coords[::-1]
     return np.ascontiguousarray(coords)

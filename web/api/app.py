@@ -10,7 +10,7 @@ from sqlalchemy import text
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.resources import build_resources
 from manufacturing.settings import Settings, get_settings
-from web.api import artifacts, orders, runs
+from web.api import artifacts, designs, jobs, orders, patterns, runs, tracking
 from web.api.problems import install_problem_handlers
 
 
@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.resources = build_resources(settings)
     app.state.celery = make_celery(settings)
     install_problem_handlers(app)
-    for module in (orders, runs, artifacts):
+    for module in (orders, runs, artifacts, designs, patterns, jobs, tracking):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["health"])

@@ -1,0 +1,275 @@
+"""The machine API: cutting machines claim jobs, keep their lease alive, report, and fetch the cut files.
+
+Every route here needs a machine's bearer token (``Authorization: Bearer <token>``); the token names the
+machine, so a machine cannot report for another. Tokens come from ``CSPMS_MACHINE_TOKENS``: comma-separated
+``<machine id>:<token>`` entries (read on each request; an empty list turns the machine API off). No other
+route accepts these tokens. The job rules (leases, attempts, idempotent completion) are
+``manufacturing/cutting/service.py``'s (docs/cutting.md); each request is one transaction.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from geometry.errors import CspmsError
+from manufacturing.cutting import service
+from manufacturing.cutting.jobs import DEFAULT_LEASE_SECONDS, CuttingJobState
+from manufacturing.cutting.service import CuttingJobStatus
+from manufacturing.db import repositories
+from manufacturing.db.models import CuttingJob, utc_now
+from manufacturing.db.session import session_scope
+from web.api.deps import ResourcesDep
+from web.api.pagination import Page, PageDep, page_of
+from web.api.problems import problem
+
+MACHINE_TOKENS_ENV = "CSPMS_MACHINE_TOKENS"  # to become Settings.machine_tokens (SecretStr)
+MIN_LEASE_SECONDS = 10.0
+MAX_LEASE_SECONDS = 3600.0
+
+
+# ---------------------------------------------------------------------------------------------- auth
+
+
+class MachineAuthError(CspmsError):
+    """No machine token, or one this server does not know (401)."""
+
+    code = "unauthorised"
+    http_status = 401
+
+
+class MachineForbiddenError(CspmsError):
+    """A known machine asking for something that is not its to have (403)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+def machine_tokens(raw: str | None = None) -> dict[str, str]:
+    """token → machine id, from ``CSPMS_MACHINE_TOKENS`` (``machine:token,machine:token``)."""
+    raw = os.environ.get(MACHINE_TOKENS_ENV, "") if raw is None else raw
+    tokens: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        machine, _, token = entry.partition(":")
+        if machine.strip() and token.strip():
+            tokens[token.strip()] = machine.strip()
+    return tokens
+
+
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="machineToken", description=f"A cutting machine's token ({MACHINE_TOKENS_ENV})."
+)
+
+
+def authenticated_machine(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The machine id the request's bearer token belongs to."""
+    token = credentials.credentials if credentials is not None else ""
+    if not token.strip():
+        raise MachineAuthError("the machine API needs 'Authorization: Bearer <machine token>'")
+    known = machine_tokens()
+    if not known:
+        raise MachineAuthError(f"no machine tokens are configured on this server ({MACHINE_TOKENS_ENV})")
+    given = token.strip().encode()
+    # Compare with every token in constant time: the response time says nothing about which one nearly matched.
+    matches = [machine for candidate, machine in known.items() if hmac.compare_digest(candidate.encode(), given)]
+    if not matches:
+        raise MachineAuthError("the machine token is not known here")
+    return matches[0]
+
+
+MachineDep = Annotated[str, Depends(authenticated_machine)]
+
+
+class MachineRoute(APIRoute):
+    """Auth problems carry ``WWW-Authenticate: Bearer`` (RFC 6750), which the app-wide handler cannot add."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_challenge(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except MachineAuthError as exc:
+                response = problem(exc.http_status, exc.code, "Unauthorised", exc.message, request.url.path)
+                response.headers["WWW-Authenticate"] = 'Bearer realm="cspms-machines"'
+                return response
+
+        return with_challenge
+
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=MachineRoute)
+
+
+# ---------------------------------------------------------------------------------------------- schemas
+
+
+class JobOut(BaseModel):
+    """A cutting job as the machine sees it now (``state`` is derived: a lost lease reads ``queued``)."""
+
+    id: int
+    state: CuttingJobState
+    stored_state: CuttingJobState
+    machine_id: str | None
+    lease_expires_at: datetime | None
+    attempts: int
+    max_attempts: int
+    failure_reason: str | None
+    material: str
+    container_kind: str
+    container_ref: str
+    pair_ids: list[int]
+    placements: list[dict[str, Any]]
+    placed_area_mm2: float
+    consumed_area_mm2: float
+    utilisation: float
+    as_of: datetime
+    files: dict[str, str] = Field(description="Download links of the cutter DXF and the HPGL .plt.")
+
+    @classmethod
+    def of(cls, job: CuttingJobStatus) -> JobOut:
+        data = asdict(job)
+        del data["dxf_artifact_id"], data["plt_artifact_id"]
+        return cls(**data, files={kind: f"/api/jobs/{job.id}/files/{kind}" for kind in ("dxf", "plt")})
+
+
+class LeaseIn(BaseModel):
+    lease_seconds: float = Field(
+        default=DEFAULT_LEASE_SECONDS, ge=MIN_LEASE_SECONDS, le=MAX_LEASE_SECONDS,
+        description="How long the job stays this machine's without another heartbeat.",
+    )  # fmt: skip
+
+
+class FailIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="What went wrong, for the operator.")
+
+
+class CompletedOut(BaseModel):
+    job: JobOut
+    first: bool = Field(description="False: the job was already done by this machine; nothing changed.")
+    events_added: int = Field(description="Pieces-cut tracking events stored by this call (0 on a repeat).")
+
+
+# ---------------------------------------------------------------------------------------------- queries
+
+
+def jobs_page(session: Session, state: CuttingJobState | None, after_id: int, limit: int, now: datetime) -> list[Any]:
+    """Jobs with id > ``after_id`` in their derived ``state`` at ``now`` (a held job whose lease ran out is
+    queued), by id, at most ``limit`` rows."""
+    held = (CuttingJobState.CLAIMED, CuttingJobState.CUTTING)
+    query = select(CuttingJob).where(CuttingJob.id > after_id).order_by(CuttingJob.id).limit(limit)
+    if state == CuttingJobState.QUEUED:
+        lost = and_(CuttingJob.state.in_(held), CuttingJob.lease_expires_at <= now)
+        query = query.where(or_(CuttingJob.state == CuttingJobState.QUEUED, lost))
+    elif state in held:
+        query = query.where(CuttingJob.state == state, CuttingJob.lease_expires_at > now)
+    elif state is not None:
+        query = query.where(CuttingJob.state == state)
+    return list(session.scalars(query).all())
+
+
+# ---------------------------------------------------------------------------------------------- routes
+
+
+@router.post(
+    "/claim",
+    response_model=JobOut,
+    responses={204: {"description": "No job to cut: ask again later."}, 401: {"description": "No or unknown token."}},
+)
+def claim_next_job(resources: ResourcesDep, machine: MachineDep, body: LeaseIn | None = None) -> Any:
+    """Claim the oldest job that is queued (or whose holder went silent) for `lease_seconds`."""
+    lease = (body or LeaseIn()).lease_seconds
+    with session_scope(resources.sessions) as session:
+        job = service.claim_next(session, machine, lease)
+    if job is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return JobOut.of(job)
+
+
+@router.get("", response_model=Page[JobOut])
+def list_jobs(
+    resources: ResourcesDep, machine: MachineDep, page: PageDep, state: CuttingJobState | None = None
+) -> Page[Any]:
+    """Cutting jobs by id, optionally in one (derived) state; paginated with `limit` and `cursor`."""
+    now = utc_now()
+    with session_scope(resources.sessions) as session:
+        rows = jobs_page(session, state, page.after_id, page.limit + 1, now)
+        return page_of(rows, page, lambda row: JobOut.of(service.job_status(session, row.id, now)))
+
+
+@router.get("/{job_id}", response_model=JobOut)
+def read_job(resources: ResourcesDep, machine: MachineDep, job_id: int) -> JobOut:
+    with session_scope(resources.sessions) as session:
+        return JobOut.of(service.job_status(session, job_id))
+
+
+@router.post("/{job_id}/claim", response_model=JobOut)
+def claim_job(resources: ResourcesDep, machine: MachineDep, job_id: int, body: LeaseIn | None = None) -> JobOut:
+    """Claim this job (a restarted machine taking its job back while nobody else holds it)."""
+    lease = (body or LeaseIn()).lease_seconds
+    with session_scope(resources.sessions) as session:
+        return JobOut.of(service.claim_job(session, job_id, machine, lease))
+
+
+@router.post("/{job_id}/heartbeat", response_model=JobOut)
+def heartbeat(resources: ResourcesDep, machine: MachineDep, job_id: int, body: LeaseIn | None = None) -> JobOut:
+    """Extend this machine's lease to now + `lease_seconds` (409 `lease_expired` once it ran out)."""
+    lease = (body or LeaseIn()).lease_seconds
+    with session_scope(resources.sessions) as session:
+        return JobOut.of(service.heartbeat(session, job_id, machine, lease))
+
+
+@router.post("/{job_id}/start", response_model=JobOut)
+def start_cutting(resources: ResourcesDep, machine: MachineDep, job_id: int) -> JobOut:
+    """The machine starts cutting (claimed → cutting); a repeat changes nothing."""
+    with session_scope(resources.sessions) as session:
+        return JobOut.of(service.start_cutting(session, job_id, machine))
+
+
+@router.post("/{job_id}/complete", response_model=CompletedOut)
+def complete(resources: ResourcesDep, machine: MachineDep, job_id: int) -> CompletedOut:
+    """The job is cut: done, with one pieces-cut tracking event per pair. Repeating it is harmless."""
+    with session_scope(resources.sessions) as session:
+        done = service.complete(session, job_id, machine)
+    return CompletedOut(job=JobOut.of(done.job), first=done.first, events_added=done.events_added)
+
+
+@router.post("/{job_id}/fail", response_model=JobOut)
+def fail(resources: ResourcesDep, machine: MachineDep, job_id: int, body: FailIn) -> JobOut:
+    """The machine could not cut it: back to the queue while attempts are left, else failed for good."""
+    with session_scope(resources.sessions) as session:
+        return JobOut.of(service.fail(session, job_id, machine, body.reason))
+
+
+@router.get(
+    "/{job_id}/files/{kind}",
+    response_class=FileResponse,
+    responses={200: {"description": "The cutter DXF (R2010, mm) or the HPGL .plt (40 units per mm)."}},
+)
+def download_cut_file(
+    resources: ResourcesDep, machine: MachineDep, job_id: int, kind: Literal["dxf", "plt"]
+) -> FileResponse:
+    """The job's cut file, for the machine that holds the job (403 for any other)."""
+    with session_scope(resources.sessions) as session:
+        job = service.job_status(session, job_id)
+        if job.machine_id != machine or job.state not in (CuttingJobState.CLAIMED, CuttingJobState.CUTTING):
+            raise MachineForbiddenError(
+                f"cutting job {job_id} is not held by {machine} (state {job.state}); claim it first",
+                job_id=job_id,
+            )
+        artifact = repositories.get_artifact(session, job.dxf_artifact_id if kind == "dxf" else job.plt_artifact_id)
+        path = resources.store.path_for(artifact.sha256)
+        return FileResponse(path, media_type=artifact.media_type, filename=artifact.filename)
