@@ -416,3 +416,94 @@ class DurationStat(Base):
     mad_minutes: Mapped[float] = mapped_column(Float)
     samples: Mapped[list[Any]] = mapped_column(default=list)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class QcInspection(Base):
+    """One inspection of a pair at a QC checkpoint (docs/qc.md). ``template`` is the copy of the checklist it
+    was started with (``template_sha256`` its fingerprint): later template edits never change how it is
+    judged. ``passed`` is null while open; a failure names ``rework_to`` and needs a new inspection
+    (``attempt`` + 1)."""
+
+    __tablename__ = "qc_inspection"
+    __table_args__ = (UniqueConstraint("pair_id", "checkpoint", "attempt", name="uq_qc_inspection_attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"), index=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"))
+    checkpoint: Mapped[str] = mapped_column(String(32))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    operation: Mapped[str] = mapped_column(String(64))  # the routing QC point, or the operation inspected after
+    template_code: Mapped[str] = mapped_column(String(64))
+    template_version: Mapped[int] = mapped_column(Integer)
+    template: Mapped[dict[str, Any]] = mapped_column()
+    template_sha256: Mapped[str] = mapped_column(String(64))
+    inspector: Mapped[str | None] = mapped_column(String(64))
+    passed: Mapped[bool | None] = mapped_column()
+    defect_codes: Mapped[list[Any]] = mapped_column(default=list)
+    rework_to: Mapped[str | None] = mapped_column(String(64))
+    event_id: Mapped[str | None] = mapped_column(String(64))  # the work-order event it recorded
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    results: Mapped[list[QcInspectionResult]] = relationship(
+        back_populates="inspection", order_by="QcInspectionResult.id", cascade="all, delete-orphan"
+    )
+
+
+class QcInspectionResult(Base):
+    """One item of a finished inspection: the value (measured items), pass or fail, the defect code raised
+    and the photos (artifact ids, content-addressed)."""
+
+    __tablename__ = "qc_inspection_result"
+    __table_args__ = (UniqueConstraint("inspection_id", "item_code", name="uq_qc_inspection_result_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("qc_inspection.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column()
+    defect_code: Mapped[str | None] = mapped_column(String(32))
+    photo_artifact_ids: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    inspection: Mapped[QcInspection] = relationship(back_populates="results")
+
+
+class FitFeedback(Base):
+    """A customer's answers about a delivered pair (docs/feedback.md): per region (toe, ball, instep, heel)
+    tight / right / loose with optional text. One per pair."""
+
+    __tablename__ = "fit_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"), unique=True)
+    style: Mapped[str] = mapped_column(String(64), index=True)
+    design_key: Mapped[str] = mapped_column(String(36))
+    answers: Mapped[dict[str, Any]] = mapped_column()  # {region: {"answer", "detail", "text"}}
+    comment: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class LastRevision(Base):
+    """One revision of a design's last (``last_key`` = the design key): revision 1 is the fitted last, each
+    later one the previous changed by fit feedback (``changes``, mm per measurement), solved and measured.
+    The newest revision is the last re-orders use."""
+
+    __tablename__ = "last_revision"
+    __table_args__ = (UniqueConstraint("last_key", "revision", name="uq_last_revision_key_revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_key: Mapped[str] = mapped_column(String(64), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    style: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(8))
+    parameters: Mapped[dict[str, Any]] = mapped_column()
+    measured: Mapped[dict[str, Any]] = mapped_column()
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    max_error_mm: Mapped[float] = mapped_column(Float, default=0.0)
+    source: Mapped[str] = mapped_column(String(16))  # fitted | feedback
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pair.id"))
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("fit_feedback.id"))
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

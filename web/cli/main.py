@@ -22,6 +22,7 @@ from web.cli.lasts import last_app
 from web.cli.nesting import nest_app
 from web.cli.patterns import pattern_app
 from web.cli.planning import schedule_command
+from web.cli.qc import feedback_summary_command, qc_report_command
 from web.cli.scans import scan_app
 from web.cli.sizes import size_app
 from web.cli.styles import style_app
@@ -50,6 +51,12 @@ app.command("kpi")(kpi_command)
 ledger_app = typer.Typer(help="Traceability ledger.", no_args_is_help=True)
 ledger_app.command("verify")(ledger_verify_command)
 app.add_typer(ledger_app, name="ledger")
+qc_app = typer.Typer(help="Quality control.", no_args_is_help=True)
+qc_app.command("report")(qc_report_command)
+app.add_typer(qc_app, name="qc")
+feedback_app = typer.Typer(help="Fit feedback.", no_args_is_help=True)
+feedback_app.command("summary")(feedback_summary_command)
+app.add_typer(feedback_app, name="feedback")
 tracking_app = typer.Typer(help="Shop-floor tracking.", no_args_is_help=True)
 tracking_app.command("listen")(mqtt_listen_command)
 app.add_typer(tracking_app, name="tracking")

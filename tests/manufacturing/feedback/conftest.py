@@ -1,0 +1,3 @@
+from tests.manufacturing.qc.shop import shop
+
+__all__ = ["shop"]
