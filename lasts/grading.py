@@ -139,6 +139,11 @@ def base_size(params: LastParameters, system: str) -> float:
     return scale.size_for(params.stick_length_mm - 15.0)
 
 
+def eu_size_of_last(params: LastParameters) -> float:
+    """The EU size a last is, to the half size (its stick length counts Paris points)."""
+    return round(2.0 * base_size(params, "eu")) / 2.0
+
+
 def parse_size_run(text: str, system: str) -> list[float]:
     """``"38-46"`` (every stock step of the system), ``"40,41,42.5"`` or one size, as size numbers."""
     scale = get_size_system(system)

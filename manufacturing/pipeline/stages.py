@@ -202,12 +202,12 @@ def _run_patterns(ctx: StageContext) -> list[StageOutput]:
 def _bom_record(ctx: StageContext, pair: Any, right_last: Any) -> dict[str, Any]:
     """The pair's BOM and quote, and what routing needs of its geometry (per shoe)."""
     from configurator.options import parse_options
-    from lasts.grading import base_size
+    from lasts.grading import eu_size_of_last
     from manufacturing.bom.bom import build_bom
     from manufacturing.bom.cost import quote
 
     options = parse_options(ctx.design.options)
-    size_eu = round(2.0 * base_size(right_last.params, "eu")) / 2.0  # the last's EU size, to the half size
+    size_eu = eu_size_of_last(right_last.params)
     bom = build_bom(options, pair, size_eu)
     shoe = pair.right
     return {

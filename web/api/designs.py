@@ -26,6 +26,7 @@ from configurator.preview import piece_looks, preview_last, upper_glb
 from configurator.styles.library import STYLES
 from geometry.errors import ConflictError, InputError, NotFoundError
 from lasts.fitted import fitted_last
+from lasts.grading import eu_size_of_last
 from lasts.model import LastParameters, Side, build_last, check_parameters
 from lasts.pose import pose_last
 from manufacturing.artifacts import ArtifactStore
@@ -36,7 +37,6 @@ from manufacturing.db.models import Artifact, Design, FootScan
 from manufacturing.db.session import session_scope
 from manufacturing.materials.catalogue import default_catalogue
 from web.api.deps import ResourcesDep
-from web.cli.bom import eu_size_of_last
 
 router = APIRouter(tags=["designs"])
 
@@ -188,7 +188,7 @@ def _eta(bom: dict[str, Any]) -> dict[str, Any]:
 def price_design(options: DesignOptions, params: LastParameters, size_eu: float | None) -> dict[str, Any]:
     """The quote record of ``options`` on the pair of lasts ``params`` makes: size, BOM, quote, ETA."""
     lasts = _pair_lasts(params)
-    size = size_eu if size_eu is not None else eu_size_of_last(params.stick_length_mm)
+    size = size_eu if size_eu is not None else eu_size_of_last(params)
     pair = flatten_pair(STYLES[options.style](), lasts["left"], lasts["right"], f"EU{size:g}")
     bom = build_bom(options, pair, size)
     bom_record = bom.to_dict()

@@ -12,19 +12,12 @@ import typer
 SHARED_DATA = Path("../shared/data")
 DEFAULT_SCAN = SHARED_DATA / "feet/find_template.obj"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PARIS_POINT_MM = 20.0 / 3.0  # EU size step; a last's stick length ≈ EU size × 6.67 mm
-
-
-def eu_size_of_last(stick_length_mm: float) -> float:
-    """The EU size a last's stick length makes (Paris points), to the half size."""
-    return round(2.0 * stick_length_mm / PARIS_POINT_MM) / 2.0
-
-
 def _design_pair(design: Any, scan: Path | None, last: Path | None, size: float | None) -> tuple[Any, float]:
     """(flattened pair, EU size) of the design on the scan's fitted lasts or on the given last."""
     from configurator.pattern_making import flatten_pair
     from configurator.styles.library import STYLES
     from geometry.errors import InputError
+    from lasts.grading import eu_size_of_last
     from web.cli.styles import lasts_from_files, lasts_from_scans
 
     if scan is not None and last is not None:
@@ -33,7 +26,7 @@ def _design_pair(design: Any, scan: Path | None, last: Path | None, size: float 
         lasts = lasts_from_files([last])
     else:
         lasts = lasts_from_scans([scan or DEFAULT_SCAN], design.style, design.fit_preference.value)
-    size_eu = size if size is not None else eu_size_of_last(lasts["right"].params.stick_length_mm)
+    size_eu = size if size is not None else eu_size_of_last(lasts["right"].params)
     label = f"EU{size_eu:g}"
     return flatten_pair(STYLES[design.style](), lasts["left"], lasts["right"], label), size_eu
 
