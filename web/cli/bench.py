@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,26 +35,14 @@ def bench_scan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
 ) -> None:
     """Scan accuracy on a generated cohort (meshes and noisy holed clouds), invariance, and speed."""
-    from geometry.errors import InputError
     from lasts.scan_benchmark import BenchConfig, run_scan_benchmark, run_speed_benchmark
 
-    for path in (template, ansur):
-        if not path.is_file():
-            raise InputError(f"{path} does not exist (clone shared/ beside the repository)", path=str(path))
+    _check_shared(template, ansur)
     config = BenchConfig(template_path=template, ansur_path=ansur, feet=feet, seed=seed, workers=workers)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), transient=True,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("feet", total=feet)
-        report = run_scan_benchmark(config, progress=lambda: progress.advance(task))
+    report = _with_progress("feet", feet, lambda advance: run_scan_benchmark(config, progress=advance))
     if speed_repeats:
         report["speed"] = run_speed_benchmark(template, repeats=speed_repeats)
-    text = json.dumps(report, indent=2)
-    if out is not None:
-        out.write_text(text)
-    if as_json:
-        typer.echo(text)
+    if _emit_json(report, out, as_json):
         return
     for kind in ("mesh", "cloud"):
         part = report[kind]
@@ -82,26 +71,14 @@ def bench_last(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
 ) -> None:
     """Last fitting on a cohort (error and time per foot), build time, and the FIND foot's fits by style."""
-    from geometry.errors import InputError
     from lasts.last_benchmark import LastBenchConfig, build_time_ms, find_fits, run_last_benchmark
 
-    for path in (template, ansur):
-        if not path.is_file():
-            raise InputError(f"{path} does not exist (clone shared/ beside the repository)", path=str(path))
+    _check_shared(template, ansur)
     config = LastBenchConfig(template_path=template, ansur_path=ansur, feet=feet, seed=seed, workers=workers)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), transient=True,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("feet", total=feet)
-        report = run_last_benchmark(config, progress=lambda: progress.advance(task))
+    report = _with_progress("feet", feet, lambda advance: run_last_benchmark(config, progress=advance))
     report["build_50k"] = build_time_ms()
     report["find"] = find_fits(template)
-    text = json.dumps(report, indent=2)
-    if out is not None:
-        out.write_text(text)
-    if as_json:
-        typer.echo(text)
+    if _emit_json(report, out, as_json):
         return
     typer.echo(
         f"{report['fitted']}/{report['feet']} fitted; max error per foot {report['max_error_per_foot_mm']} mm; "
@@ -109,6 +86,34 @@ def bench_last(
     )
     for style, fit in report["find"].items():
         typer.echo(f"FIND {style}: toe room {fit['toe_room_mm']} mm, girth deltas {fit['girth_deltas_mm']}")
+
+
+def _check_shared(*paths: Path) -> None:
+    from geometry.errors import InputError
+
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"{path} does not exist (clone shared/ beside the repository)", path=str(path))
+
+
+def _with_progress(label: str, total: int, run: Callable[[Callable[[], None]], dict[str, Any]]) -> dict[str, Any]:
+    """``run(advance)`` with a progress bar on stderr that ``advance`` moves one step."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(label, total=total)
+        return run(lambda: progress.advance(task))
+
+
+def _emit_json(report: dict[str, Any], out: Path | None, as_json: bool) -> bool:
+    """Write the report to ``out``; print it with ``--json`` (then the caller prints nothing else)."""
+    text = json.dumps(report, indent=2)
+    if out is not None:
+        out.write_text(text)
+    if as_json:
+        typer.echo(text)
+    return as_json
 
 
 # Benchmarks whose commands live beside their domain's CLI.
@@ -133,23 +138,11 @@ def bench_flatten(
 ) -> None:
     """Five styles flattened on cohort lasts, both feet: strain per piece, seams, coverage, time per pair."""
     from configurator.flatten_benchmark import FlattenBenchConfig, run_flatten_benchmark
-    from geometry.errors import InputError
 
-    for path in (template, ansur):
-        if not path.is_file():
-            raise InputError(f"{path} does not exist (clone shared/ beside the repository)", path=str(path))
+    _check_shared(template, ansur)
     config = FlattenBenchConfig(template_path=template, ansur_path=ansur, lasts=lasts, seed=seed, workers=workers)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), transient=True,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("lasts", total=lasts)
-        report = run_flatten_benchmark(config, progress=lambda: progress.advance(task))
-    text = json.dumps(report, indent=2)
-    if out is not None:
-        out.write_text(text)
-    if as_json:
-        typer.echo(text)
+    report = _with_progress("lasts", lasts, lambda advance: run_flatten_benchmark(config, progress=advance))
+    if _emit_json(report, out, as_json):
         return
     for name, style in report["styles"].items():
         typer.echo(
