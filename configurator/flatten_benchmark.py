@@ -14,20 +14,17 @@ import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import trimesh
 
 from configurator.pattern_making import AREA_BUDGET_PCT, EDGE_P99_BUDGET_PCT, flatten_pair
 from configurator.styles.library import STYLES
-from lasts.cohort import FootTargets, deform_template, read_ansur_targets
+from lasts.cohort import FootTargets, measured_cohort_foot, read_ansur_targets
 from lasts.fitting import fit_last
 from lasts.model import build_last
 from lasts.pose import pose_last
-from lasts.scans import IngestOptions, MeasuredFoot, ingest_scan
 
 PATTERN_FACE_COUNT = 20_000
 TARGETS = {"pair_seconds_p95": 1.5, "seam_mismatch_mm": 0.3, "edge_p99_pct": EDGE_P99_BUDGET_PCT, **{
@@ -43,18 +40,11 @@ class FlattenBenchConfig:
     workers: int = 2
 
 
-@lru_cache(maxsize=2)
-def _template(path: Path) -> MeasuredFoot:
-    return ingest_scan(path.read_bytes(), path.name)
-
-
 def _one_foot(args: tuple[Path, FootTargets, int]) -> dict[str, Any]:
     template_path, targets, seed = args
-    foot = deform_template(_template(template_path), targets, np.random.default_rng(seed))
-    data = trimesh.Trimesh(foot.vertices, foot.faces, process=False).export(file_type="ply")
     out: dict[str, Any] = {"subject": targets.subject, "seed": seed, "styles": {}}
     try:
-        values = ingest_scan(data, "foot.ply", IngestOptions(units="mm", side="left")).measurements.values()
+        values = measured_cohort_foot(template_path, targets, seed).measurements.values()
     except Exception as exc:  # a failure is a result, reported with its seed
         out["error"] = f"{type(exc).__name__}: {exc}"
         return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from scipy.optimize import brentq
 from scipy.spatial.transform import Rotation
 
 from geometry.sections import hull_perimeter_mm, mesh_plane_section
-from lasts.scans import MeasuredFoot
+from lasts.scans import IngestOptions, MeasuredFoot, ingest_scan
 from lasts.units import MM_PER_UNIT, Unit
 
 
@@ -174,3 +175,17 @@ def cloud_variant(
     buffer = io.StringIO()
     np.savetxt(buffer, posed, fmt="%.7g")
     return ScanVariant("cloud", "foot.xyz", buffer.getvalue().encode(), unit, "right" if mirrored else "left")
+
+
+@lru_cache(maxsize=2)
+def measured_template(path: Path) -> MeasuredFoot:
+    """The template foot, read and measured once per process (the cohort benchmarks' workers share it)."""
+    return ingest_scan(path.read_bytes(), path.name)
+
+
+def measured_cohort_foot(template_path: Path, targets: FootTargets, seed: int) -> MeasuredFoot:
+    """A cohort foot: the template deformed to ``targets`` (``seed`` fixes its bumps), measured clean
+    (mm, left foot, in its measuring frame): the truth the benchmarks compare against."""
+    foot = deform_template(measured_template(template_path), targets, np.random.default_rng(seed))
+    data = trimesh.Trimesh(foot.vertices, foot.faces, process=False).export(file_type="ply")
+    return ingest_scan(data, "cohort-foot.ply", IngestOptions(units="mm", side="left"))

@@ -13,19 +13,16 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import trimesh
 
-from lasts.cohort import FootTargets, deform_template, read_ansur_targets
+from lasts.cohort import FootTargets, measured_cohort_foot, measured_template, read_ansur_targets
 from lasts.fit_report import fit_report
 from lasts.fitting import DEFAULT_FIT_RULES, TARGET_KEYS, fit_last
 from lasts.model import build_last
 from lasts.pose import pose_last
-from lasts.scans import IngestOptions, MeasuredFoot, ingest_scan
 
 TARGETS = {"error_p95_mm": 0.5, "seconds_p95": 1.5, "build_ms_50k": 200.0}
 STYLES = tuple(DEFAULT_FIT_RULES.styles)
@@ -40,18 +37,11 @@ class LastBenchConfig:
     workers: int = 2
 
 
-@lru_cache(maxsize=2)
-def _template(path: Path) -> MeasuredFoot:
-    return ingest_scan(path.read_bytes(), path.name)
-
-
 def _one_foot(args: tuple[Path, FootTargets, int, str]) -> dict[str, Any]:
     template_path, targets, seed, style = args
-    foot = deform_template(_template(template_path), targets, np.random.default_rng(seed))
-    data = trimesh.Trimesh(foot.vertices, foot.faces, process=False).export(file_type="ply")
     result: dict[str, Any] = {"subject": targets.subject, "seed": seed, "style": style}
     try:
-        measured = ingest_scan(data, "foot.ply", IngestOptions(units="mm", side="left"))
+        measured = measured_cohort_foot(template_path, targets, seed)
         _, fit = fit_last(measured.measurements.values(), "left", style)
         pose_last(fit.last)
     except Exception as exc:  # a failure is a result of the benchmark, reported with its seed
@@ -99,7 +89,7 @@ def build_time_ms(face_count: int = 50_000, repeats: int = 20) -> dict[str, Any]
 
 def find_fits(template_path: Path) -> dict[str, Any]:
     """Per style on the FIND foot: toe room, region room and girth deltas (last − foot), mm."""
-    foot = _template(template_path)
+    foot = measured_template(template_path)
     values = foot.measurements.values()
     out: dict[str, Any] = {}
     for style in STYLES:

@@ -13,15 +13,21 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import trimesh
 
-from lasts.cohort import FootTargets, cloud_variant, deform_template, mesh_variant, read_ansur_targets
-from lasts.scans import IngestOptions, MeasuredFoot, ingest_scan
+from lasts.cohort import (
+    FootTargets,
+    cloud_variant,
+    deform_template,
+    measured_template,
+    mesh_variant,
+    read_ansur_targets,
+)
+from lasts.scans import IngestOptions, ingest_scan
 
 LENGTHS = (
     "foot_length_mm",
@@ -52,16 +58,10 @@ class BenchConfig:
     cloud_points: int = 200_000
 
 
-@lru_cache(maxsize=2)
-def _template(path: Path) -> MeasuredFoot:
-    """The measured template, once per worker process."""
-    return ingest_scan(path.read_bytes(), path.name)
-
-
 def _one_foot(args: tuple[Path, FootTargets, int, int]) -> dict[str, Any]:
     template_path, targets, seed, cloud_points = args
     rng = np.random.default_rng(seed)
-    foot = deform_template(_template(template_path), targets, rng)
+    foot = deform_template(measured_template(template_path), targets, rng)
     canonical = trimesh.Trimesh(foot.vertices, foot.faces, process=False).export(file_type="ply")
     try:
         truth = ingest_scan(canonical, "truth.ply", IngestOptions(units="mm", side="left"))
