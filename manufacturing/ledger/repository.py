@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from manufacturing.db.models import LedgerEntry, LedgerHead, MerkleRoot
@@ -21,35 +22,57 @@ def _link(row: LedgerEntry) -> Link:
 def heads(session: Session, pair_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
     if not pair_ids:
         return {}
-    rows = session.execute(
-        select(LedgerHead.pair_id, LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.pair_id.in_(list(pair_ids)))
-    ).all()
+    if session.get_bind().dialect.name == "postgresql":  # one constant (preparable) statement for any count
+        rows = session.execute(text("SELECT pair_id, seq, entry_hash FROM ledger_head "
+                                    "WHERE pair_id = ANY(CAST(:ids AS int[]))"), {"ids": list(pair_ids)})  # fmt: skip
+    else:
+        rows = session.execute(select(LedgerHead.pair_id, LedgerHead.seq, LedgerHead.entry_hash)
+                               .where(LedgerHead.pair_id.in_(list(pair_ids))))  # fmt: skip
     return {pid: (seq, h) for pid, seq, h in rows}
+
+
+_APPEND_PG = text("""
+    INSERT INTO ledger_entry (pair_id, seq, day, kind, event_id, body, prev_hash, entry_hash, recorded_at)
+    SELECT e.pair_id, e.seq, e.day, e.kind, e.event_id, e.body, e.prev_hash, e.entry_hash, :recorded_at
+    FROM json_to_recordset(CAST(:rows AS json)) AS e(pair_id int, seq int, day varchar, kind varchar,
+         event_id varchar, body text, prev_hash varchar, entry_hash varchar)""")
+_MOVE_HEADS_PG = text("""
+    INSERT INTO ledger_head (pair_id, seq, entry_hash, updated_at)
+    SELECT h.pair_id, h.seq, h.entry_hash, :now
+    FROM json_to_recordset(CAST(:rows AS json)) AS h(pair_id int, seq int, entry_hash varchar)
+    ON CONFLICT (pair_id) DO UPDATE SET seq = excluded.seq, entry_hash = excluded.entry_hash,
+                                        updated_at = excluded.updated_at""")
+_LINK_COLUMNS = ("pair_id", "seq", "day", "kind", "event_id", "body", "prev_hash", "entry_hash", "recorded_at")
 
 
 def append_links(session: Session, links: Sequence[Link], now: datetime) -> None:
     """Insert the entries and move each pair's head to its last new entry (one statement each)."""
     if not links:
         return
-    session.execute(insert(LedgerEntry), [
-        {"pair_id": k.pair_id, "seq": k.seq, "day": k.day, "kind": k.kind, "event_id": k.event_id, "body": k.body,
-         "prev_hash": k.prev_hash, "entry_hash": k.entry_hash, "recorded_at": k.recorded_at}
-        for k in links
-    ])  # fmt: skip
     last: dict[int, Link] = {}
     for k in links:
         if k.pair_id not in last or k.seq > last[k.pair_id].seq:
             last[k.pair_id] = k
-    rows = [{"pair_id": p, "seq": k.seq, "entry_hash": k.entry_hash, "updated_at": now} for p, k in last.items()]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(LedgerHead)
+    times = {k.recorded_at for k in links}
+    if session.get_bind().dialect.name == "postgresql" and len(times) == 1:
+        # Constant statements over a JSON array: prepared once per connection, whatever the batch size.
+        rows = json.dumps([{name: getattr(k, name) for name in _LINK_COLUMNS[:-1]} for k in links])
+        session.execute(_APPEND_PG, {"rows": rows, "recorded_at": times.pop()})
+        heads = json.dumps([{"pair_id": p, "seq": k.seq, "entry_hash": k.entry_hash} for p, k in last.items()])
+        session.execute(_MOVE_HEADS_PG, {"rows": heads, "now": now})
+        return
+    session.execute(insert(LedgerEntry.__table__), [{name: getattr(k, name) for name in _LINK_COLUMNS} for k in links])
+    statement = sqlite.insert(LedgerHead.__table__)
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=[LedgerHead.pair_id],
-            set_={"seq": statement.excluded.seq, "entry_hash": statement.excluded.entry_hash,
-                  "updated_at": statement.excluded.updated_at},
+            index_elements=[statement.table.c.pair_id],
+            set_={
+                "seq": statement.excluded.seq,
+                "entry_hash": statement.excluded.entry_hash,
+                "updated_at": statement.excluded.updated_at,
+            },
         ),
-        rows,
+        [{"pair_id": p, "seq": k.seq, "entry_hash": k.entry_hash, "updated_at": now} for p, k in last.items()],
     )
 
 
@@ -98,5 +121,3 @@ def add_root(session: Session, day: str, root: str, leaves: int, now: datetime) 
 
 def entry_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
-
-

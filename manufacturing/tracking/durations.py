@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 WINDOW = 200
 MAD_TO_SIGMA = 1.4826
@@ -25,9 +26,8 @@ _ENDS = frozenset({"finished", "qc_passed", "qc_failed"})
 _COMPLETIONS = frozenset({"finished", "qc_passed"})
 
 
-@dataclass(frozen=True)
-class TimedEvent:
-    """The few fields the models need of a tracking event."""
+class TimedEvent(NamedTuple):
+    """The few fields the models need of a tracking event (a tuple: thousands are built per learning step)."""
 
     event_id: str
     pair_id: int
@@ -35,6 +35,7 @@ class TimedEvent:
     operation: str
     event_type: str
     occurred_at: datetime
+    stored_id: int = 0  # the database row id: which of two events was stored later
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,12 @@ def update(stat: RobustStat | None, new_minutes: Iterable[float], window: int = 
 
 
 def observations(
-    events: Iterable[TimedEvent], minutes_between: Callable[[datetime, datetime], float]
+    events: Iterable[TimedEvent],
+    minutes_between: Callable[[datetime, datetime], float],
+    wanted: Callable[[TimedEvent, TimedEvent], bool] | None = None,
 ) -> list[Observation]:
-    """Work and wait observations from events of any number of pairs (sorted here by time)."""
+    """Work and wait observations from events of any number of pairs (sorted here by time); with ``wanted``,
+    only the (earlier, later) event pairs it accepts (the calendar arithmetic is only done for those)."""
     by_pair: dict[int, list[TimedEvent]] = {}
     for e in events:
         by_pair.setdefault(e.pair_id, []).append(e)
@@ -87,15 +91,15 @@ def observations(
     for pair_events in by_pair.values():
         open_starts: dict[str, TimedEvent] = {}
         last_completion: TimedEvent | None = None
-        for e in sorted(pair_events, key=lambda e: e.occurred_at):
+        for e in sorted(pair_events, key=lambda e: (e.occurred_at, e.stored_id)):
             if e.event_type == _START:
                 open_starts[e.operation] = e
-                if last_completion is not None:
+                if last_completion is not None and (wanted is None or wanted(last_completion, e)):
                     wait = minutes_between(last_completion.occurred_at, e.occurred_at)
                     out.append(Observation(e.station, e.operation, WAIT, wait, (last_completion.event_id, e.event_id)))
             elif e.event_type in _ENDS:
                 start = open_starts.pop(e.operation, None)
-                if start is not None:
+                if start is not None and (wanted is None or wanted(start, e)):
                     work = minutes_between(start.occurred_at, e.occurred_at)
                     if work > 0:
                         out.append(Observation(start.station, e.operation, WORK, work, (start.event_id, e.event_id)))

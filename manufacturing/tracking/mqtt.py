@@ -1,6 +1,7 @@
 """The MQTT listener: readers publish scan events (one JSON object or an array) to ``cspms/events/<station>``
 at QoS 1; the listener stores them in batches through ``ingest_committed`` and acknowledges each message only
-after its batch committed (paho manual acks), so a crash loses nothing and a redelivery is dropped by event id.
+after its batch committed (paho manual acks), so a crash loses nothing and a redelivery is dropped by event id;
+durations are learned by a background ``DurationLearner`` after the ack.
 A persistent session (``clean_session=False``, a fixed client id) keeps messages sent while it was away;
 paho reconnects with backoff and ``on_connect`` subscribes again."""
 
@@ -21,6 +22,7 @@ from geometry.errors import InputError
 from manufacturing.db.models import utc_now
 from manufacturing.tracking.events import ScanEvent, parse_events
 from manufacturing.tracking.ingest import ingest_committed
+from manufacturing.tracking.learning import DurationLearner
 
 log = logging.getLogger(__name__)
 TOPIC_PREFIX = "cspms/events"
@@ -49,6 +51,7 @@ class MqttListener:
                  flush_s: float = 0.2) -> None:  # fmt: skip
         self.sessions, self.topic, self.batch, self.flush_s = sessions, topic, batch, flush_s
         self.stats = ListenerStats()
+        self.learner = DurationLearner(sessions)  # durations learn off the ack path
         self._inbox: queue.Queue[tuple[list[ScanEvent], int, int]] = queue.Queue()
         self._stop = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
@@ -89,7 +92,7 @@ class MqttListener:
             return
         events = [e for batch, _, _ in pending for e in batch]
         try:
-            result = ingest_committed(self.sessions, events)
+            result = ingest_committed(self.sessions, events, learner=self.learner)
         except Exception:
             for item in pending:  # unacked: retried here, and redelivered by the broker if we die
                 self._inbox.put(item)
@@ -118,3 +121,4 @@ class MqttListener:
         self._stop.set()
         self.client.disconnect()
         self.client.loop_stop()
+        self.learner.stop()

@@ -3,10 +3,12 @@ stats, and what progress, ETAs and KPIs read. Repositories never commit."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import ARRAY, Integer, any_, cast, delete, literal, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from geometry.errors import NotFoundError
@@ -17,7 +19,12 @@ def pair_ids_by_serial(session: Session, serials: Iterable[str]) -> dict[str, in
     serials = sorted(set(serials))
     if not serials:
         return {}
-    return dict(session.execute(select(Pair.serial, Pair.id).where(Pair.serial.in_(serials))).all())
+    if session.get_bind().dialect.name == "postgresql":  # one constant (preparable) statement for any count
+        rows = session.execute(text("SELECT serial, id FROM pair WHERE serial = ANY(CAST(:serials AS varchar[]))"),
+                               {"serials": serials})  # fmt: skip
+    else:
+        rows = session.execute(select(Pair.serial, Pair.id).where(Pair.serial.in_(serials)))
+    return {serial: pair_id for serial, pair_id in rows}
 
 
 def get_pair_by_serial(session: Session, serial: str) -> Pair:
@@ -45,27 +52,53 @@ def lock_pairs(session: Session, pair_ids: Iterable[int]) -> None:
                         {"ids": ids})  # fmt: skip
 
 
-def stored_event_ids(session: Session, event_ids: Iterable[str]) -> set[str]:
-    ids = list(set(event_ids))
-    if not ids:
-        return set()
-    return set(session.scalars(select(TrackingEvent.event_id).where(TrackingEvent.event_id.in_(ids))))
+_INSERT_EVENTS_PG = text("""
+    INSERT INTO tracking_event (event_id, pair_id, station, operation, event_type, occurred_at, received_at, source,
+                                payload)
+    SELECT e.event_id, e.pair_id, e.station, e.operation, e.event_type, e.occurred_at, :received_at, e.source,
+           e.payload
+    FROM json_to_recordset(CAST(:rows AS json)) AS e(event_id varchar, pair_id int, station varchar,
+         operation varchar, event_type varchar, occurred_at timestamptz, source varchar, payload json)
+    ORDER BY e.event_id
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id, id""")
+_EVENT_COLUMNS = ("event_id", "pair_id", "station", "operation", "event_type", "source", "payload")
 
 
-def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(TrackingEvent), list(rows))
+def insert_new_events(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert the rows whose ``event_id`` is not stored yet, in one statement (``ON CONFLICT DO NOTHING``, so a
+    resend or a concurrent writer's copy is skipped, not an error): {event_id: row id} of those inserted. All rows
+    share one ``received_at``."""
+    if not rows:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        # One constant statement over a JSON array: prepared once per connection, whatever the batch size.
+        batch = json.dumps([{**{name: r[name] for name in _EVENT_COLUMNS}, "occurred_at": r["occurred_at"].isoformat()}
+                            for r in rows])  # fmt: skip
+        result = session.execute(_INSERT_EVENTS_PG, {"rows": batch, "received_at": rows[0]["received_at"]})
+    else:
+        table = TrackingEvent.__table__
+        statement = (sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.event_id])
+                     .returning(table.c.event_id, table.c.id))  # fmt: skip
+        result = session.execute(statement, list(rows))
+    return {event_id: row_id for event_id, row_id in result}
 
 
-def timed_events_of_pairs(session: Session, pair_ids: Iterable[int], event_types: Iterable[str]) -> list[Any]:
-    ids = sorted(set(pair_ids))
-    if not ids:
-        return []
-    return list(session.execute(
-        select(TrackingEvent.event_id, TrackingEvent.pair_id, TrackingEvent.station, TrackingEvent.operation,
-               TrackingEvent.event_type, TrackingEvent.occurred_at)
-        .where(TrackingEvent.pair_id.in_(ids), TrackingEvent.event_type.in_(list(event_types)))
-    ).all())  # fmt: skip
+def timed_events_of_pairs(session: Session, pair_ids: Iterable[int] | None, event_types: Iterable[str]) -> list[Any]:
+    """(event_id, pair_id, station, operation, event_type, occurred_at, id) of the pairs' (None: every pair's)
+    events of these types."""
+    table = TrackingEvent.__table__
+    query = select(table.c.event_id, table.c.pair_id, table.c.station, table.c.operation, table.c.event_type,
+                   table.c.occurred_at, table.c.id).where(table.c.event_type.in_(list(event_types)))  # fmt: skip
+    if pair_ids is not None:
+        ids = sorted(set(pair_ids))
+        if not ids:
+            return []
+        if session.get_bind().dialect.name == "postgresql":  # one constant (preparable) statement for any count
+            query = query.where(table.c.pair_id == any_(cast(literal(ids, ARRAY(Integer)), ARRAY(Integer))))
+        else:
+            query = query.where(table.c.pair_id.in_(ids))
+    return list(session.connection().execute(query))  # Core rows: the ORM's per-row work is not needed here
 
 
 def events_of_pair(session: Session, pair_id: int) -> list[TrackingEvent]:
@@ -93,6 +126,11 @@ def duration_stats(session: Session, keys: Iterable[tuple[str, str, str]] | None
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return {(r.work_centre, r.operation, r.kind): r for r in session.scalars(query)}
+
+
+def delete_duration_stats(session: Session) -> None:
+    session.execute(delete(DurationStat))
+    session.flush()
 
 
 def add(session: Session, row: object) -> None:

@@ -4,10 +4,13 @@ ingest benchmark serves."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Request, Response, status
+from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response, status
 
 from manufacturing.db.models import utc_now
 from manufacturing.db.session import session_scope
@@ -19,22 +22,39 @@ from manufacturing.settings import Settings, get_settings
 from manufacturing.tracking.eta import delay_alerts
 from manufacturing.tracking.events import parse_events
 from manufacturing.tracking.ingest import ingest_committed
+from manufacturing.tracking.learning import DurationLearner
 from manufacturing.tracking.repository import get_pair_by_serial
 from manufacturing.tracking.service import pair_progress
 from web.api.deps import ResourcesDep
 from web.api.problems import install_problem_handlers
 
 router = APIRouter(tags=["tracking"])
+_learner_lock = threading.Lock()
+
+
+def get_learner(request: Request) -> DurationLearner:
+    """The app's background duration learner (made on first use: the full app need not know about it)."""
+    state = request.app.state
+    with _learner_lock:
+        if getattr(state, "duration_learner", None) is None:
+            state.duration_learner = DurationLearner(state.resources.sessions)
+    learner: DurationLearner = state.duration_learner
+    return learner
+
+
+LearnerDep = Annotated[DurationLearner, Depends(get_learner)]
 
 
 @router.post("/api/tracking/events", status_code=status.HTTP_202_ACCEPTED)
 def post_events(
     resources: ResourcesDep,
+    learner: LearnerDep,
     body: Any = Body(..., description="One scan event (object) or a batch (array); see docs/tracking.md."),  # noqa: B008
 ) -> dict[str, Any]:
-    """Store scan events idempotently by ``event_id`` (resending is harmless; order does not matter)."""
+    """Store scan events idempotently by ``event_id`` (resending is harmless; order does not matter). The
+    duration models learn from them just after, in the background (``observations`` is 0 here)."""
     events = parse_events(body, now=utc_now())
-    return ingest_committed(resources.sessions, events).to_json()
+    return ingest_committed(resources.sessions, events, learner=learner).to_json()
 
 
 @router.get("/api/pairs/{serial}/progress")
@@ -72,8 +92,17 @@ def get_alerts(resources: ResourcesDep, now: datetime | None = None) -> list[dic
 
 def create_tracking_app(settings: Settings | None = None) -> FastAPI:
     """Just the tracking routes (for the ingest benchmark and tests); the full app includes ``router``."""
-    app = FastAPI(title="CSPMS tracking")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        learner = getattr(app.state, "duration_learner", None)
+        if learner is not None:
+            learner.stop()  # learn what is queued before the process exits
+
+    app = FastAPI(title="CSPMS tracking", lifespan=lifespan)
     app.state.resources = build_resources(settings or get_settings())
+    app.state.duration_learner = None
     install_problem_handlers(app)
     app.include_router(router)
     return app

@@ -242,7 +242,10 @@ def _safe_url(url: str) -> str:
 def main() -> None:
     """Entry point: run the app, turning every error into one line on stderr and an exit code."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's exit code (typer.Exit) instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except _CommandFailedError as fail:
         err_console.print(f"error: {fail}", highlight=False, soft_wrap=True)
         sys.exit(fail.exit_code)

@@ -11,17 +11,11 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from manufacturing.settings import get_settings
-
-
-def _sessions() -> Any:
-    from manufacturing.db.session import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(get_settings().resolved_database_url))
+from web.cli.database import session_factory
 
 
 def ledger_verify_command(
@@ -33,7 +27,7 @@ def ledger_verify_command(
     from manufacturing.db.session import session_scope
     from manufacturing.ledger.service import seal_days, verify_all, verify_pair
 
-    with session_scope(_sessions()) as session:
+    with session_scope(session_factory()) as session:
         if seal:
             for day, root, leaves in seal_days(session):
                 typer.echo(f"sealed {day}: {leaves} entries, root {root}", err=True)
@@ -47,6 +41,7 @@ def ledger_verify_command(
         problems += [p["message"] for p in report.get("day_problems", [])]
         typer.echo("ledger TAMPERED:\n  " + "\n  ".join(problems))
     if not report["ok"]:
+        # Not typer.Exit: under main()'s standalone_mode=False click returns its code, and main() drops it.
         raise typer.Exit(3)
 
 
@@ -55,7 +50,7 @@ def kpi_command(as_json: Annotated[bool, typer.Option("--json", help="Print the 
     from manufacturing.db.session import session_scope
     from manufacturing.tracking.kpi import kpis
 
-    with session_scope(_sessions()) as session:
+    with session_scope(session_factory()) as session:
         report = kpis(session)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -72,7 +67,7 @@ def mqtt_listen_command(
     """Store scan events published to the broker until interrupted (acknowledged after they are committed)."""
     from manufacturing.tracking.mqtt import MqttListener
 
-    listener = MqttListener(_sessions(), host, port, topic)
+    listener = MqttListener(session_factory(), host, port, topic)
     listener.start()
     typer.echo(f"listening on mqtt://{host}:{port}/{topic}", err=True)
     try:
@@ -98,11 +93,17 @@ def bench_tracking_command(
     pairs: Annotated[int, typer.Option(help="Pairs receiving events.", min=1)] = 500,
     events_per_pair: Annotated[int, typer.Option(help="Events per pair.", min=2)] = 40,
     batch: Annotated[int, typer.Option(help="Events per request.", min=1)] = 100,
+    small_batch: Annotated[int, typer.Option(help="Events per request of the small-batch run.", min=1)] = 10,
     concurrency: Annotated[int, typer.Option(help="Client threads.", min=1)] = 4,
+    rate: Annotated[float, typer.Option(help="Offered events/s of the open-loop runs.", min=1)] = 1000.0,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes (one per core).", min=1)] = 2,
     out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
 ) -> None:
-    """Ingest through uvicorn on loopback (PostgreSQL), ETA error on a simulated factory, tamper detection."""
+    """Ingest through uvicorn on loopback (PostgreSQL), ETA error on a simulated factory, tamper detection.
+
+    Ingest runs: saturation (closed loop, ``batch`` per request), the offered ``rate`` in batches of ``batch`` and
+    of ``small_batch`` (open loop: p99 at a sustained rate), and single-event requests (closed loop)."""
     from datetime import UTC, datetime
 
     import httpx
@@ -139,7 +140,8 @@ def bench_tracking_command(
             env = {**os.environ, "CSPMS_DATABASE_URL": url, "CSPMS_VAR_DIR": var}
             server = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "web.api.tracking:create_tracking_app", "--factory",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                 "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+                 "--no-access-log"],
                 env=env,
             )  # fmt: skip
             base = f"http://127.0.0.1:{port}"
@@ -151,8 +153,16 @@ def bench_tracking_command(
                     time.sleep(0.1)
             start = datetime(2026, 3, 16, 6, 0, tzinfo=UTC)
             messages = synthetic_messages(serials, events_per_pair, 2026, start)
-            run_load(base, messages[: 5 * batch], batch, concurrency)  # warm up the server and the pool
-            ingest = run_load(base, messages[5 * batch :], batch, concurrency)
+            n = len(messages)
+            cuts = [5 * batch, int(0.45 * n), int(0.75 * n), int(0.92 * n), n]  # warm-up, then one share per run
+            run_load(base, messages[: cuts[0]], batch, concurrency)  # warm up the server and the pools
+            ingest = {
+                "saturation": run_load(base, messages[cuts[0] : cuts[1]], batch, concurrency),
+                "at_rate": run_load(base, messages[cuts[1] : cuts[2]], batch, concurrency, rate=rate),
+                "small_batches_at_rate": run_load(base, messages[cuts[2] : cuts[3]], small_batch, concurrency,
+                                                  rate=rate),
+                "single_events": run_load(base, messages[cuts[3] : cuts[4]], 1, concurrency),
+            }  # fmt: skip
     finally:
         if server is not None:
             server.terminate()
@@ -161,7 +171,8 @@ def bench_tracking_command(
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     links, facts = sample_chain(events=20)
-    report = {"ingest": {"database": "postgresql", "server": "uvicorn, 1 process, loopback", **ingest},
+    report = {"ingest": {"database": "postgresql", "server": f"uvicorn, {workers} worker process(es), loopback",
+                         "cores": os.cpu_count(), **ingest},
               "eta": eta_error(), "tamper": tamper_campaign(links, facts)}  # fmt: skip
     text_out = json.dumps(report, indent=2)
     if out is not None:
@@ -169,7 +180,15 @@ def bench_tracking_command(
     if as_json:
         typer.echo(text_out)
         return
-    i = report["ingest"]
-    typer.echo(f"ingest: {i['events_per_s']} events/s, p99 {i['latency_ms']['p99']} ms per request of {batch}; "
-               f"ETA median abs error {report['eta']['median_abs_error_min']}; "
-               f"tamper detected {report['tamper']['detected']}/{report['tamper']['mutations']}")  # fmt: skip
+    lines = [f"ingest {name}: {r['events_per_s']} events/s, p99 {r['latency_ms']['p99']} ms per request of "
+             f"{r['batch']} ({r['load']}, {r['concurrency']} clients)"
+             for name, r in ingest.items()]  # fmt: skip
+    typer.echo(
+        "\n".join(
+            [
+                *lines,
+                f"ETA median abs error {report['eta']['median_abs_error_min']}",
+                f"tamper detected {report['tamper']['detected']}/{report['tamper']['mutations']}",
+            ]
+        )
+    )

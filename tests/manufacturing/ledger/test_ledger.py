@@ -46,8 +46,11 @@ def test_tampering_in_the_database_is_caught(shop: Shop) -> None:
         lambda s: s.execute(delete(LedgerEntry).where(LedgerEntry.seq == 18)),  # the last entry
         lambda s: s.execute(delete(LedgerEntry).where(LedgerEntry.seq == 5)),
         lambda s: s.execute(LedgerEntry.__table__.update().where(LedgerEntry.seq == 2).values(kind="material_lot")),
-        lambda s: s.execute(TrackingEvent.__table__.update().where(TrackingEvent.event_type == "qc_passed")
-                            .values(event_type="qc_failed")),
+        lambda s: s.execute(
+            TrackingEvent.__table__.update()
+            .where(TrackingEvent.event_type == "qc_passed")
+            .values(event_type="qc_failed")
+        ),
         lambda s: s.execute(delete(TrackingEvent).where(TrackingEvent.operation == "packing")),
         lambda s: s.execute(LedgerHead.__table__.update().values(seq=17)),
     ]
@@ -66,8 +69,14 @@ def test_dpp_export_and_label_qr(shop: Shop) -> None:
         seal_days(session, now=T0 + timedelta(days=1))
         dpp = export_dpp(session, shop.serials[0], "http://shop.example/")
     assert dpp["ledger"]["verified"] and dpp["ledger"]["entries"] == 18
-    assert dpp["materials"]["lots"] == [{"lot": "LOT-CALF-0042", "material": "calf-black",
-                                         "issued_at": (T0 + timedelta(minutes=0.5)).isoformat(), "station": "STORES"}]
+    assert dpp["materials"]["lots"] == [
+        {
+            "lot": "LOT-CALF-0042",
+            "material": "calf-black",
+            "issued_at": (T0 + timedelta(minutes=0.5)).isoformat(),
+            "station": "STORES",
+        }
+    ]
     qc = [s for s in dpp["process"] if "qc" in s]
     assert qc and qc[0]["qc"]["result"] == "pass" and qc[0]["worker"] == "W-7"
     anchor = dpp["ledger"]["anchors"][0]

@@ -14,6 +14,7 @@ from manufacturing.ledger.service import seal_days, verify_all, verify_pair
 from manufacturing.tracking.eta import delay_alerts, pair_etas
 from manufacturing.tracking.events import EventFieldError, parse_event, parse_events
 from manufacturing.tracking.ingest import ingest, ingest_committed
+from manufacturing.tracking.learning import DurationLearner, relearn_all
 from manufacturing.tracking.service import pair_progress
 from tests.manufacturing.tracking.shop import DERBY_OPERATIONS, T0, Shop, full_run, scan
 
@@ -122,3 +123,30 @@ def test_days_sealed_and_an_edit_on_a_sealed_day_caught(shop: Shop) -> None:
         report = verify_all(session)
         assert not report.ok and report.day_problems  # the sealed root no longer matches
         assert {p.what for v in report.verifications for p in v.problems} >= {"link", "event"}
+
+
+def test_shuffled_delivery_learns_each_work_observation_once_and_a_rebuild_fixes_waits(shop: Shop) -> None:
+    messages = [m for k, serial in enumerate(shop.serials) for m in full_run(serial, start=k * 200, minutes=10 + k)]
+    random.Random(3).shuffle(messages)  # finishes before their starts, starts before the completion they follow
+    learner = DurationLearner(shop.sessions, flush_s=0.01)
+    for k in range(0, len(messages), 5):
+        ingest_committed(shop.sessions, parse_events(messages[k : k + 5]), now=NOW, learner=learner)
+    learner.stop()
+    assert learner.failures == 0
+
+    def stats() -> dict:
+        with session_scope(shop.sessions) as session:
+            rows = session.scalars(select(DurationStat)).all()
+            return {(r.work_centre, r.operation, r.kind): (r.count, r.median_minutes, sorted(r.samples)) for r in rows}
+
+    learned = stats()
+    assert learned[("CUTTING", "cutting", "work")] == (3, 11.0, [10.0, 11.0, 12.0])
+    with session_scope(shop.sessions) as session:
+        relearn_all(session, now=NOW)
+    rebuilt = stats()
+    work = {key for key in rebuilt if key[2] == "work"}
+    assert len(work) == len(DERBY_OPERATIONS) and {k: learned[k] for k in work} == {k: rebuilt[k] for k in work}
+    # A wait learned from the completion known when its start arrived is not retracted when the true previous
+    # completion turns up later; the rebuild keeps only the true 2-minute waits.
+    assert all(rebuilt[k] == (3, 2.0, [2.0] * 3) for k in rebuilt if k[2] == "wait")
+    assert all(learned[k][0] >= 3 for k in rebuilt if k[2] == "wait")
