@@ -7,8 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Shared libraries open3d needs on Debian.
 APT_RUNTIME := libusb-1.0-0 libgl1 libegl1 libgomp1
-# Tools the tests drive (none beyond the runtime yet; later: chromium, librecad, hp2xx).
-APT_TEST := librecad hp2xx
+# Tools the tests drive: chromium for the browser tests (Playwright drives Debian's build), librecad, hp2xx.
+APT_TEST := librecad hp2xx chromium
 
 .PHONY: run test install install-test lint lock clean
 
@@ -37,6 +37,13 @@ define apt_ensure
 	fi
 endef
 
+# The pages' three.js: installed from npm (web/package-lock.json) and copied into web/static/vendor.
+define web_assets
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
+	npm ci --prefix web --no-audit --no-fund --silent
+	npm run --prefix web --silent build
+endef
+
 $(BIN)/python:
 	$(call apt_ensure,python3-venv python3-pip)
 	$(PYTHON) -m venv $(VENV)
@@ -45,11 +52,13 @@ $(BIN)/python:
 $(BIN)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(call apt_ensure,$(APT_RUNTIME))
 	$(BIN)/pip install -q -c constraints.txt -e .
+	$(call web_assets)
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed
 	$(call apt_ensure,$(APT_TEST))
 	$(BIN)/pip install -q -c constraints.txt -e ".[test,notebook]"
+	$(call web_assets)
 	touch $@
 
 # Re-pin constraints.txt to what the virtualenv has now (after changing pyproject's dependencies).

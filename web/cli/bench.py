@@ -15,6 +15,7 @@ from web.cli.nesting import bench_nesting_command
 from web.cli.patterns import bench_patterns_command
 from web.cli.planning import bench_schedule_command
 from web.cli.tracking import bench_tracking_command
+from web.cli.webbench import bench_web_command
 
 bench_app = typer.Typer(help="Benchmarks that write their figures as JSON.", no_args_is_help=True)
 
@@ -122,6 +123,7 @@ bench_app.command("nesting")(bench_nesting_command)
 bench_app.command("bom")(bench_bom_command)
 bench_app.command("schedule")(bench_schedule_command)
 bench_app.command("tracking")(bench_tracking_command)
+bench_app.command("web")(bench_web_command)
 
 
 @bench_app.command("flatten")
