@@ -151,7 +151,10 @@ def derive_progress(operations: Sequence[Operation], facts: Iterable[OperationFa
                 r.running, r.done, r.rework = False, True, False
                 r.passes += 1
             case EventType.QC_FAILED:
-                back = index.get(op.rework_to or "", k)
+                # The inspection may name an earlier operation to redo (a final check failing on length
+                # sends the pair back to lasting); else the routing's own rework step.
+                named = str(fact.payload.get("rework_to") or "")
+                back = index[named] if named in index and index[named] <= k else index.get(op.rework_to or "", k)
                 for j in range(min(back, k), k + 1):  # everything from the named operation to this inspection
                     replay[j].done, replay[j].running = False, False
                     replay[j].rework = j != k
