@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         SecretStr("dev-only-change-me"),
         description="Key for signing sessions and tokens. Must be set to a long random value in production.",
     )
+    machine_tokens: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Cutting machines' bearer tokens for the machine API, `machine:token` pairs, comma-separated; "
+            "empty closes the machine API."
+        ),
+    )
     host: str = Field("127.0.0.1", description="Address `cspms serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `cspms serve` listens on.")
 

@@ -8,6 +8,7 @@ import io
 import ezdxf
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from geometry.exchange.cutter import hpgl_extent_mm
 from manufacturing.cutting import service
@@ -124,10 +125,8 @@ def test_missing_or_wrong_tokens_are_401_problems_with_a_challenge(client: TestC
         assert response.json()["code"] == "unauthorised" and why in response.json()["detail"]
 
 
-def test_without_configured_tokens_the_machine_api_is_closed(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CSPMS_MACHINE_TOKENS", "")
+def test_without_configured_tokens_the_machine_api_is_closed(client: TestClient) -> None:
+    client.app.state.resources.settings.machine_tokens = SecretStr("")
     response = client.post("/api/jobs/claim", headers=CUTTER_1)
     assert response.status_code == 401 and "CSPMS_MACHINE_TOKENS" in response.json()["detail"]
 

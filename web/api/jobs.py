@@ -10,7 +10,6 @@ route accepts these tokens. The job rules (leases, attempts, idempotent completi
 from __future__ import annotations
 
 import hmac
-import os
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from datetime import datetime
@@ -35,7 +34,7 @@ from web.api.deps import ResourcesDep
 from web.api.pagination import Page, PageDep, page_of
 from web.api.problems import problem
 
-MACHINE_TOKENS_ENV = "CSPMS_MACHINE_TOKENS"  # to become Settings.machine_tokens (SecretStr)
+MACHINE_TOKENS_ENV = "CSPMS_MACHINE_TOKENS"  # Settings.machine_tokens
 MIN_LEASE_SECONDS = 10.0
 MAX_LEASE_SECONDS = 3600.0
 
@@ -57,9 +56,8 @@ class MachineForbiddenError(CspmsError):
     http_status = 403
 
 
-def machine_tokens(raw: str | None = None) -> dict[str, str]:
-    """token → machine id, from ``CSPMS_MACHINE_TOKENS`` (``machine:token,machine:token``)."""
-    raw = os.environ.get(MACHINE_TOKENS_ENV, "") if raw is None else raw
+def machine_tokens(raw: str) -> dict[str, str]:
+    """token → machine id, from the ``machine_tokens`` setting (``machine:token,machine:token``)."""
     tokens: dict[str, str] = {}
     for entry in filter(None, (part.strip() for part in raw.split(","))):
         machine, _, token = entry.partition(":")
@@ -74,13 +72,14 @@ _bearer = HTTPBearer(
 
 
 def authenticated_machine(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """The machine id the request's bearer token belongs to."""
     token = credentials.credentials if credentials is not None else ""
     if not token.strip():
         raise MachineAuthError("the machine API needs 'Authorization: Bearer <machine token>'")
-    known = machine_tokens()
+    known = machine_tokens(request.app.state.resources.settings.machine_tokens.get_secret_value())
     if not known:
         raise MachineAuthError(f"no machine tokens are configured on this server ({MACHINE_TOKENS_ENV})")
     given = token.strip().encode()
