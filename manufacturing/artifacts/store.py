@@ -52,10 +52,13 @@ class ArtifactStore:
         return self.put_stream(iter(lambda: file.read(_CHUNK_BYTES), b""), max_bytes=max_bytes)
 
     def put_stream(self, chunks: Iterator[bytes], max_bytes: int | None = None) -> StoredBlob:
-        self._tmp_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp_dir, prefix="blob-")
+        except OSError as exc:
+            raise _storage_error(exc, self.root) from exc
         digest = hashlib.sha256()
         size_bytes = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp_dir, prefix="blob-")
         tmp_path = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as tmp:
@@ -80,9 +83,7 @@ class ArtifactStore:
             return StoredBlob(sha256=sha256, size_bytes=size_bytes, storage_key=key)
         except OSError as exc:
             tmp_path.unlink(missing_ok=True)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageError("the artifact store is full; nothing was written", root=str(self.root)) from exc
-            raise StorageError(f"could not write to the artifact store: {exc.strerror}", root=str(self.root)) from exc
+            raise _storage_error(exc, self.root) from exc
         except BaseException:
             tmp_path.unlink(missing_ok=True)
             raise
@@ -107,3 +108,10 @@ class ArtifactStore:
             for chunk in iter(lambda: blob.read(_CHUNK_BYTES), b""):
                 digest.update(chunk)
         return digest.hexdigest() == sha256
+
+
+def _storage_error(exc: OSError, root: Path) -> StorageError:
+    """The typed error for a failed write: a full store (disk or quota) says so, in one line."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageError("the artifact store is full; nothing was written", root=str(root))
+    return StorageError(f"could not write to the artifact store: {exc.strerror}", root=str(root))

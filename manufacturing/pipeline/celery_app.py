@@ -23,7 +23,14 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         task_default_queue="cspms",
         worker_send_task_events=False,
+        # Waiting out a broker restart: sending the next stage retries instead of giving up in a second
+        # (a chain that cannot send its next step stalls; docs/deploy.md, drill 3).
+        task_publish_retry=True,
+        task_publish_retry_policy={"max_retries": 30, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 5},
     )
+    if settings.broker_url.startswith(("redis://", "rediss://")):
+        # A dead worker's unacknowledged message comes back after this, not the default hour (drill 2).
+        app.conf.broker_transport_options = {"visibility_timeout": 900}
     if settings.uses_embedded_broker:
         queue_dir = settings.broker_dir / "queue"
         processed_dir = settings.broker_dir / "processed"

@@ -8,7 +8,9 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geometry.errors import CspmsError
@@ -41,10 +43,54 @@ def derive_run_state(planned: Sequence[str], stage_runs: Sequence[StageRun]) -> 
     return RunState.RUNNING if by_stage else RunState.QUEUED
 
 
-def execute_stage(session: Session, store: ArtifactStore, run_id: int, stage_name: str) -> StageOutcome:
+@dataclass(frozen=True)
+class StageClaim:
+    """A delivery's claim on a stage: ``outcome`` when it must not run (done, or given up), else its ``attempt``."""
+
+    attempt: int
+    outcome: StageOutcome | None = None
+
+
+WORKER_LOST = "worker_lost"
+
+
+def claim_stage_attempt(session: Session, run_id: int, stage_name: str, max_attempts: int) -> StageClaim:
+    """Count a delivery of the stage before its work starts; the caller commits this on its own.
+
+    A stage that kills its worker (a crash inside a native library, the OOM killer) never reaches its own
+    commit, and ``acks_late`` redelivers it. This committed count is what stops such a poison stage: once
+    ``max_attempts`` deliveries started without finishing, it is recorded as failed (``worker_lost``).
+    """
+    stage = STAGES[stage_name]
+    run = repositories.get_pipeline_run(session, run_id)
+    stage_run = _stage_run_for(session, run, stage_name, stage.version)
+    if stage_run.state in (StageState.SUCCEEDED, StageState.REUSED, StageState.FAILED):
+        return StageClaim(attempt=stage_run.attempts, outcome=_outcome(stage_run))
+    if stage_run.attempts >= max_attempts:
+        message = (
+            f"the stage started {stage_run.attempts} times and its worker process died every time "
+            "(a crash in a library or out of memory); not retried"
+        )
+        details: dict[str, object] = {"attempts": stage_run.attempts}
+        if stage_run.error_message:
+            details["last_error"] = stage_run.error_message
+        _mark_failed(stage_run, WORKER_LOST, message, details)
+        stage_run.finished_at = utc_now()
+        _update_run_state(session, run)
+        return StageClaim(attempt=stage_run.attempts, outcome=_outcome(stage_run))
+    stage_run.attempts += 1
+    stage_run.state = StageState.RUNNING
+    stage_run.started_at = utc_now()
+    return StageClaim(attempt=stage_run.attempts)
+
+
+def execute_stage(
+    session: Session, store: ArtifactStore, run_id: int, stage_name: str, *, count_attempt: bool = True
+) -> StageOutcome:
     """Run ``stage_name`` for the pipeline run; expected (user) errors are recorded and returned, not raised.
 
-    Unexpected errors propagate (the caller rolls back, then calls ``record_stage_error``).
+    Unexpected errors propagate (the caller rolls back, then calls ``record_stage_error``). A caller that
+    counted the attempt already (``claim_stage_attempt``) passes ``count_attempt=False``.
     """
     stage = STAGES[stage_name]
     run = repositories.get_pipeline_run(session, run_id)
@@ -54,7 +100,8 @@ def execute_stage(session: Session, store: ArtifactStore, run_id: int, stage_nam
         return _outcome(stage_run)
     started = time.perf_counter()
     stage_run.state = StageState.RUNNING
-    stage_run.attempts += 1
+    if count_attempt:
+        stage_run.attempts += 1
     stage_run.started_at = utc_now()
     if run.started_at is None:
         run.started_at = stage_run.started_at
@@ -96,13 +143,14 @@ def execute_stage(session: Session, store: ArtifactStore, run_id: int, stage_nam
 
 
 def record_stage_error(
-    session: Session, run_id: int, stage_name: str, exc: BaseException, *, final: bool
+    session: Session, run_id: int, stage_name: str, exc: BaseException, *, final: bool, count_attempt: bool = True
 ) -> StageOutcome:
     """Record an unexpected error after the stage's own transaction rolled back."""
     stage = STAGES[stage_name]
     run = repositories.get_pipeline_run(session, run_id)
     stage_run = _stage_run_for(session, run, stage_name, stage.version)
-    stage_run.attempts += 1
+    if count_attempt:
+        stage_run.attempts += 1
     code = exc.code if isinstance(exc, CspmsError) else "internal_error"
     message = f"{type(exc).__name__}: {exc}"
     details = {"traceback": traceback.format_exception(exc)[-3:]}
@@ -156,3 +204,29 @@ def _outcome(stage_run: StageRun) -> StageOutcome:
         error_code=stage_run.error_code,
         error_message=stage_run.error_message,
     )
+
+
+@dataclass(frozen=True)
+class StalledRun:
+    run_id: int
+    remaining_stages: tuple[str, ...]
+
+
+def stalled_runs(session: Session, idle_since: datetime) -> list[StalledRun]:
+    """Unfinished runs with no stage activity since ``idle_since``, and the stages they still need.
+
+    A run stalls when the broker lost its message: a whole worker killed on the embedded broker (the queue
+    file is gone once read), or on Redis until the visibility timeout gives the unacked message back.
+    Re-sending its remaining stages is safe: a stage already done returns its recorded outcome.
+    """
+    runs = session.scalars(
+        select(PipelineRun).where(PipelineRun.state.in_([RunState.QUEUED, RunState.RUNNING])).order_by(PipelineRun.id)
+    ).all()
+    stalled = []
+    for run in runs:
+        moments = [run.created_at, *(t for sr in run.stage_runs for t in (sr.started_at, sr.finished_at) if t)]
+        if max(moments) > idle_since:
+            continue
+        done = {sr.stage for sr in run.stage_runs if sr.state in (StageState.SUCCEEDED, StageState.REUSED)}
+        stalled.append(StalledRun(run.id, tuple(name for name in run.stages if name not in done)))
+    return stalled

@@ -36,8 +36,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 order_app = typer.Typer(help="Orders through the whole pipeline.", no_args_is_help=True)
+pipeline_app = typer.Typer(help="The pipeline's runs: resume the stalled ones.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(order_app, name="order")
+app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(scan_app, name="scan")
 app.add_typer(size_app, name="size")
 app.add_typer(last_app, name="last")
@@ -87,6 +89,26 @@ def db_current() -> None:
 
     engine = make_engine(get_settings().resolved_database_url)
     typer.echo(f"current: {current_revision(engine)}  head: {head_revision()}")
+
+
+@pipeline_app.command("resume")
+def pipeline_resume(
+    idle_seconds: Annotated[
+        float, typer.Option(help="A run whose stage has been silent this long is resent (longer than any stage).")
+    ] = 600.0,
+) -> None:
+    """Resend the remaining stages of runs that stalled (a worker killed, a broker restarted); run it from a
+    timer. Stages are idempotent, so a resend never duplicates work."""
+    from manufacturing.db.migrate import ensure_schema_current
+    from manufacturing.pipeline.celery_app import make_celery
+    from manufacturing.pipeline.resources import build_resources
+    from manufacturing.pipeline.tasks import resume_stalled_runs
+
+    settings = get_settings()
+    resources = build_resources(settings)
+    ensure_schema_current(resources.engine)
+    resumed = resume_stalled_runs(resources, make_celery(settings), idle_seconds)
+    typer.echo(f"resumed {len(resumed)} run(s)" + (f": {', '.join(map(str, resumed))}" if resumed else ""))
 
 
 @app.command("settings")

@@ -130,7 +130,8 @@ def test_a_final_inspection_can_send_the_pair_back_to_the_operation_it_names() -
     for k, op in enumerate(("cutting", "skiving", "closing_hand", "lasting", "sole_attaching", "finishing")):
         facts += done(op, 2 * k + 1)
     facts.append(fact(EventType.QC_PASSED, "qc_upper", 6))
-    failed = OperationFact(EventType.QC_FAILED, "qc_final", T0 + timedelta(minutes=20), payload={"rework_to": "lasting"})
+    at = T0 + timedelta(minutes=20)
+    failed = OperationFact(EventType.QC_FAILED, "qc_final", at, payload={"rework_to": "lasting"})
     s = states([*facts, fact(EventType.STARTED, "qc_final", 19), failed])
     assert s["lasting"] == OperationState.REWORK  # the length is set on the last: back to lasting
     assert s["sole_attaching"] == OperationState.REWORK and s["finishing"] == OperationState.REWORK
