@@ -189,3 +189,16 @@ def measured_cohort_foot(template_path: Path, targets: FootTargets, seed: int) -
     foot = deform_template(measured_template(template_path), targets, np.random.default_rng(seed))
     data = trimesh.Trimesh(foot.vertices, foot.faces, process=False).export(file_type="ply")
     return ingest_scan(data, "cohort-foot.ply", IngestOptions(units="mm", side="left"))
+
+
+def abs_stats(values: list[float]) -> dict[str, float | int]:
+    """n, p50, p95 and max of the absolute values (mm or s): how the cohort benchmarks report errors."""
+    data = np.abs(np.asarray(values, dtype=np.float64))
+    if len(data) == 0:
+        return {"n": 0}
+    return {
+        "n": len(data),
+        "p50": round(float(np.percentile(data, 50)), 3),
+        "p95": round(float(np.percentile(data, 95)), 3),
+        "max": round(float(data.max()), 3),
+    }

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lasts.cohort import FootTargets, measured_cohort_foot, measured_template, read_ansur_targets
+from lasts.cohort import FootTargets, abs_stats, measured_cohort_foot, measured_template, read_ansur_targets
 from lasts.fit_report import fit_report
 from lasts.fitting import DEFAULT_FIT_RULES, TARGET_KEYS, fit_last
 from lasts.model import build_last
@@ -52,18 +52,6 @@ def _one_foot(args: tuple[Path, FootTargets, int, str]) -> dict[str, Any]:
     result["seconds"] = fit.seconds
     result["steps"] = fit.iterations
     return result
-
-
-def _percentiles(values: list[float]) -> dict[str, float | int]:
-    data = np.abs(np.asarray(values, dtype=np.float64))
-    if len(data) == 0:
-        return {"n": 0}
-    return {
-        "n": len(data),
-        "p50": round(float(np.percentile(data, 50)), 3),
-        "p95": round(float(np.percentile(data, 95)), 3),
-        "max": round(float(data.max()), 3),
-    }
 
 
 def build_time_ms(face_count: int = 50_000, repeats: int = 20) -> dict[str, Any]:
@@ -125,9 +113,9 @@ def run_last_benchmark(config: LastBenchConfig, progress: Any = None) -> dict[st
                 progress()
     ok = [r for r in results if "error" not in r]
     failed = [r for r in results if "error" in r]
-    per_key = {key: _percentiles([r["errors_mm"][key] for r in ok]) for key in TARGET_KEYS}
-    worst = _percentiles([r["max_error_mm"] for r in ok])
-    seconds = _percentiles([r["seconds"] for r in ok])
+    per_key = {key: abs_stats([r["errors_mm"][key] for r in ok]) for key in TARGET_KEYS}
+    worst = abs_stats([r["max_error_mm"] for r in ok])
+    seconds = abs_stats([r["seconds"] for r in ok])
     return {
         "feet": len(results),
         "seed": config.seed,
@@ -142,7 +130,7 @@ def run_last_benchmark(config: LastBenchConfig, progress: Any = None) -> dict[st
             for r in sorted(ok, key=lambda r: -r["max_error_mm"])[:5]
         ],
         "solver_seconds": seconds,
-        "solver_steps": _percentiles([r["steps"] for r in ok]),
+        "solver_steps": abs_stats([r["steps"] for r in ok]),
         "targets": TARGETS,
         "meets_targets": bool(
             ok and not failed and worst["p95"] <= TARGETS["error_p95_mm"] and seconds["p95"] <= TARGETS["seconds_p95"]

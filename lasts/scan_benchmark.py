@@ -21,6 +21,7 @@ import trimesh
 
 from lasts.cohort import (
     FootTargets,
+    abs_stats,
     cloud_variant,
     deform_template,
     measured_template,
@@ -94,18 +95,6 @@ def _one_foot(args: tuple[Path, FootTargets, int, int]) -> dict[str, Any]:
     return result
 
 
-def _stats(errors: list[float]) -> dict[str, float | int]:
-    data = np.abs(np.asarray(errors, dtype=np.float64))
-    if len(data) == 0:
-        return {"n": 0}
-    return {
-        "n": len(data),
-        "p50": round(float(np.percentile(data, 50)), 3),
-        "p95": round(float(np.percentile(data, 95)), 3),
-        "max": round(float(data.max()), 3),
-    }
-
-
 def run_scan_benchmark(config: BenchConfig, progress: Any = None) -> dict[str, Any]:
     targets = read_ansur_targets(config.ansur_path)
     rng = np.random.default_rng(config.seed)
@@ -138,7 +127,7 @@ def run_scan_benchmark(config: BenchConfig, progress: Any = None) -> dict[str, A
                 for r in ok
                 if r[kind]["values"][key] is not None and r["truth"][key] is not None
             ]
-            per_measure[key] = _stats(errors)
+            per_measure[key] = abs_stats(errors)
         length_limit, girth_limit = TARGETS[kind]
         worst_length = max((per_measure[k].get("p95", 0.0) for k in LENGTHS), default=0.0)
         worst_girth = max((per_measure[k].get("p95", 0.0) for k in GIRTHS), default=0.0)
@@ -159,7 +148,7 @@ def run_scan_benchmark(config: BenchConfig, progress: Any = None) -> dict[str, A
             },
         }
     report["ansur_fit_abs_mm"] = {
-        key: _stats([r["truth"][key] - r["targets"][key] for r in results])
+        key: abs_stats([r["truth"][key] - r["targets"][key] for r in results])
         for key in ("foot_length_mm", "ball_width_mm", "ball_girth_mm")
     }
     return report
