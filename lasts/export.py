@@ -8,10 +8,7 @@ to metres and turned so that the last stands on its bottom there too.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import trimesh
@@ -75,40 +72,6 @@ def last_mesh_bytes(vertices: np.ndarray, faces: np.ndarray, fmt: str, name: str
     return export_3MF(scene)
 
 
-def write_last_files(
-    out_dir: Path,
-    stem: str,
-    *,
-    vertices: np.ndarray,
-    faces: np.ndarray,
-    parameters: Mapping[str, Any],
-    drawing_svg: str,
-    formats: Iterable[str] = LAST_MESH_FORMATS,
-    name: str | None = None,
-) -> dict[str, Path]:
-    """Write ``<stem>.<fmt>`` per mesh format, ``<stem>.params.json`` and ``<stem>.drawing.svg`` into ``out_dir``.
-
-    The mesh (possibly posed), the parameter dict (``LastParameters.to_dict()``, mm) and the drawing text
-    (:func:`lasts.drawing.last_drawing_svg`) come in separately, so this module needs neither the model nor
-    the drawing. Returns the paths by kind: each format, ``"params"`` and ``"drawing"``.
-    """
-    if not stem or Path(stem).name != stem:
-        raise ValueError(f"stem {stem!r} must be a plain file name, without folders")
-    formats = [f.lower().lstrip(".") for f in formats]
-    # Every format is checked (and rendered) before the first file is written: no half-written set.
-    contents = {fmt: last_mesh_bytes(vertices, faces, fmt, name or stem) for fmt in formats}
-    contents["params"] = (json.dumps(dict(parameters), indent=2, default=_json_number) + "\n").encode("utf-8")
-    contents["drawing"] = drawing_svg.encode("utf-8")
-    suffixes = {fmt: f".{fmt}" for fmt in formats} | {"params": ".params.json", "drawing": ".drawing.svg"}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for kind, data in contents.items():
-        path = out_dir / f"{stem}{suffixes[kind]}"
-        path.write_bytes(data)
-        paths[kind] = path
-    return paths
-
-
 def _checked_mesh(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces)
@@ -126,9 +89,3 @@ def _checked_mesh(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, 
 def _one_line(name: str) -> str:
     """The name as one printable line: it lands in headers and XML attributes."""
     return " ".join(name.split()) or "last"
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,12 +1,11 @@
 import io
-import json
 
 import numpy as np
 import pytest
 import trimesh
 
 from geometry.errors import UnsupportedFormatError
-from lasts.export import LAST_MESH_FORMATS, last_mesh_bytes, write_last_files
+from lasts.export import last_mesh_bytes
 from lasts.model import build_last
 from lasts.pose import pose_last
 from tests.lasts.last_samples import FIND_LIKE
@@ -43,14 +42,3 @@ def test_the_glb_is_in_metres_with_y_up(posed) -> None:
 def test_an_unknown_format_is_refused_by_name(posed) -> None:
     with pytest.raises(UnsupportedFormatError, match="'dwg'"):
         last_mesh_bytes(posed.vertices, posed.faces, "dwg", "find")
-
-
-def test_the_file_set_is_written_whole(posed, tmp_path) -> None:
-    paths = write_last_files(
-        tmp_path, "find", vertices=posed.vertices, faces=posed.faces,
-        parameters=posed.params.to_dict(), drawing_svg="<svg/>",
-    )  # fmt: skip
-    assert set(paths) == {*LAST_MESH_FORMATS, "params", "drawing"}
-    assert json.loads(paths["params"].read_text())["ball_girth_mm"] == FIND_LIKE.ball_girth_mm
-    with pytest.raises(ValueError, match="plain file name"):
-        write_last_files(tmp_path, "../x", vertices=posed.vertices, faces=posed.faces, parameters={}, drawing_svg="")

@@ -22,19 +22,25 @@ bench_app = typer.Typer(help="Benchmarks that write their figures as JSON.", no_
 
 SHARED_DATA = Path("../shared/data")
 
+# The options every cohort benchmark takes.
+SeedOption = Annotated[int, typer.Option(help="Random seed: the same seed gives the same cohort.")]
+WorkersOption = Annotated[int, typer.Option(help="Worker processes.")]
+TemplateOption = Annotated[Path, typer.Option(help="Template foot mesh.")]
+AnsurOption = Annotated[Path, typer.Option(help="ANSUR II foot extract (CSV).")]
+OutOption = Annotated[Path | None, typer.Option(help="Also write the JSON report here.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")]
+
 
 @bench_app.command("scan")
 def bench_scan(
     feet: Annotated[int, typer.Option(help="Generated feet (ANSUR II rows, FIND template deformed).")] = 200,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same cohort.")] = 2026,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
-    template: Annotated[Path, typer.Option(help="Template foot mesh.")] = SHARED_DATA / "feet/find_template.obj",
-    ansur: Annotated[Path, typer.Option(help="ANSUR II foot extract (CSV).")] = (
-        SHARED_DATA / "anthropometry/ansur2_foot_extract.csv"
-    ),
+    seed: SeedOption = 2026,
+    workers: WorkersOption = 2,
+    template: TemplateOption = SHARED_DATA / "feet/find_template.obj",
+    ansur: AnsurOption = SHARED_DATA / "anthropometry/ansur2_foot_extract.csv",
     speed_repeats: Annotated[int, typer.Option(help="Timed runs for the speed figures (0 skips them).")] = 15,
-    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
+    out: OutOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Scan accuracy on a generated cohort (meshes and noisy holed clouds), invariance, and speed."""
     from lasts.scan_benchmark import BenchConfig, run_scan_benchmark, run_speed_benchmark
@@ -63,14 +69,12 @@ def bench_scan(
 @bench_app.command("last")
 def bench_last(
     feet: Annotated[int, typer.Option(help="Cohort feet (ANSUR II rows, FIND template deformed).")] = 200,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same cohort.")] = 2026,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
-    template: Annotated[Path, typer.Option(help="Template foot mesh.")] = SHARED_DATA / "feet/find_template.obj",
-    ansur: Annotated[Path, typer.Option(help="ANSUR II foot extract (CSV).")] = (
-        SHARED_DATA / "anthropometry/ansur2_foot_extract.csv"
-    ),
-    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
+    seed: SeedOption = 2026,
+    workers: WorkersOption = 2,
+    template: TemplateOption = SHARED_DATA / "feet/find_template.obj",
+    ansur: AnsurOption = SHARED_DATA / "anthropometry/ansur2_foot_extract.csv",
+    out: OutOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Last fitting on a cohort (error and time per foot), build time, and the FIND foot's fits by style."""
     from lasts.last_benchmark import LastBenchConfig, build_time_ms, find_fits, run_last_benchmark
@@ -131,14 +135,12 @@ bench_app.command("pipeline")(bench_pipeline_command)
 @bench_app.command("flatten")
 def bench_flatten(
     lasts: Annotated[int, typer.Option(help="Cohort feet, each fitted with every style's last.")] = 50,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same cohort.")] = 2026,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
-    template: Annotated[Path, typer.Option(help="Template foot mesh.")] = SHARED_DATA / "feet/find_template.obj",
-    ansur: Annotated[Path, typer.Option(help="ANSUR II foot extract (CSV).")] = (
-        SHARED_DATA / "anthropometry/ansur2_foot_extract.csv"
-    ),
-    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
+    seed: SeedOption = 2026,
+    workers: WorkersOption = 2,
+    template: TemplateOption = SHARED_DATA / "feet/find_template.obj",
+    ansur: AnsurOption = SHARED_DATA / "anthropometry/ansur2_foot_extract.csv",
+    out: OutOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Five styles flattened on cohort lasts, both feet: strain per piece, seams, coverage, time per pair."""
     from configurator.flatten_benchmark import FlattenBenchConfig, run_flatten_benchmark
