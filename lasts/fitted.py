@@ -19,8 +19,18 @@ from lasts.drawing import last_drawing_svg
 from lasts.errors import LastError
 from lasts.export import LAST_MESH_FORMATS, last_mesh_bytes
 from lasts.fit_report import FitReport, fit_report, heat_map_svg
-from lasts.fitting import DEFAULT_FIT_RULES, FitPreference, FitRules, FitTargets, LastFit, fit_last
-from lasts.model import LastMesh, Side, ToeShape
+from lasts.fitting import (
+    DEFAULT_FIT_RULES,
+    TARGET_KEYS,
+    FitPreference,
+    FitRules,
+    FitTargets,
+    LastFit,
+    fit_last,
+    fit_targets,
+    measure_last,
+)
+from lasts.model import LastMesh, LastParameters, Side, ToeShape, build_last
 from lasts.pose import pose_last
 
 
@@ -71,6 +81,29 @@ def fitted_last(
         last = solved.last
         report = fit_report(foot_vertices, float(foot_values["foot_length_mm"]), last.vertices, last.faces)  # type: ignore[arg-type]
     return FittedLast(side, targets, solved, pose_last(solved.last), report)
+
+
+def revised_last(
+    foot_values: Mapping[str, float | None],
+    params: LastParameters,
+    style: str = "derby",
+    fit: FitPreference = "regular",
+    foot_vertices: np.ndarray | None = None,
+    rules: FitRules = DEFAULT_FIT_RULES,
+    face_count: int = 50_000,
+) -> FittedLast:
+    """The foot's last made from given parameters (a revision fit feedback asked for) instead of solved: the
+    targets are still the foot's plus the style's allowances, so ``last.json`` shows how far the revision
+    moved from them; posed and reported on like ``fitted_last``."""
+    targets = fit_targets(dict(foot_values), style, fit, None, rules)
+    last = build_last(params, face_count)
+    measured = measure_last(last).values()
+    achieved = {k: float(measured[k]) for k in TARGET_KEYS if measured.get(k) is not None}
+    solved = LastFit(last, {k: v for k, v in targets.values.items() if k in achieved}, achieved, 0, 0.0)
+    report = None
+    if foot_vertices is not None:
+        report = fit_report(foot_vertices, float(foot_values["foot_length_mm"]), last.vertices, last.faces)  # type: ignore[arg-type]
+    return FittedLast(params.side, targets, solved, pose_last(last), report)
 
 
 def last_files(

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         SecretStr("dev-only-change-me"),
         description="Key for signing sessions and tokens. Must be set to a long random value in production.",
     )
+    session_max_age_s: int = Field(
+        12 * 3600, ge=60, description="How long a sign-in lasts (s) before the session token expires."
+    )
+    session_cookie_secure: bool = Field(
+        False, description="Send the session cookie over HTTPS only. Production (behind TLS): true."
+    )
     machine_tokens: SecretStr = Field(
         SecretStr(""),
         description=(

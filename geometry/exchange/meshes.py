@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import trimesh
 
-from geometry.errors import InputError, UnsupportedFormatError
+from geometry.errors import InputError, InputTooLargeError, UnsupportedFormatError
 
 MeshFormat = Literal["stl", "obj", "ply", "off", "glb", "gltf", "3mf", "xyz", "pcd"]
 
@@ -88,6 +88,8 @@ def read_mesh(data: bytes, filename: str = "", max_elements: int = 20_000_000) -
         vertices = _read_xyz(data, filename) if fmt == "xyz" else _read_pcd(data, filename)
         faces = np.empty((0, 3), dtype=np.int64)
     else:
+        if fmt == "3mf":
+            check_archive_unpacked_size(data, filename)
         vertices, faces = _read_with_trimesh(data, fmt, filename)
     if vertices.ndim != 2 or vertices.shape[1] != 3:
         raise InputError(f"{filename!r} has vertices without three coordinates", filename=filename, format=fmt)
@@ -206,6 +208,26 @@ def _looks_like_binary_stl(data: bytes) -> bool:
         return False
     (count,) = struct.unpack_from("<I", data, 80)
     return len(data) == 84 + 50 * count
+
+
+# A 3MF is a zip: what it unpacks to is bounded before anything is unpacked (a decompression bomb is a few
+# kilobytes that unpack to gigabytes). Real 3MF meshes compress 3-15 times; 100 leaves room and stops bombs.
+MAX_UNPACKED_BYTES = 1 << 30
+MAX_COMPRESSION_RATIO = 100.0
+
+
+def check_archive_unpacked_size(data: bytes, filename: str = "", max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+                                max_ratio: float = MAX_COMPRESSION_RATIO) -> None:  # fmt: skip
+    """Refuse an archive whose members would unpack past ``max_unpacked_bytes`` or ``max_ratio`` times its size
+    (zipfile stops reading a member at its declared size, so the declared sizes are the real bound)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > max_unpacked_bytes or unpacked > max_ratio * max(len(data), 1):
+        raise InputTooLargeError(
+            f"{filename or 'the archive'!r} would unpack to {unpacked:,} bytes from {len(data):,} "
+            f"(limits: {max_unpacked_bytes:,} bytes, {max_ratio:g} times its size): refused as a decompression bomb",
+            filename=filename, unpacked_bytes=unpacked,
+        )  # fmt: skip
 
 
 def _zip_has_3mf_model(data: bytes) -> bool:

@@ -112,16 +112,6 @@ def jobs_in_state(session: Session, state: CuttingJobState) -> Sequence[CuttingJ
     return session.scalars(select(CuttingJob).where(CuttingJob.state == state).order_by(CuttingJob.id)).all()
 
 
-def add_tracking_event_once(session: Session, event: TrackingEvent) -> tuple[TrackingEvent, bool]:
-    """Store ``event`` unless an event with its ``event_id`` exists; returns (the stored event, added?)."""
-    existing = session.scalars(select(TrackingEvent).where(TrackingEvent.event_id == event.event_id)).one_or_none()
-    if existing is not None:
-        return existing, False
-    session.add(event)
-    session.flush()
-    return event, True
-
-
 def tracking_events_of_pair(session: Session, pair_id: int) -> Sequence[TrackingEvent]:
     """A pair's events in the order they happened (not the order they arrived)."""
     return session.scalars(

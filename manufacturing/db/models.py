@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Enum,
     Float,
@@ -89,6 +90,34 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     scans: Mapped[list[FootScan]] = relationship(back_populates="customer")
+
+
+class UserAccount(Base):
+    """Someone who signs in: a customer (linked to their ``Customer`` record), staff, a pattern maker or an
+    administrator. ``token_version`` goes up on logout and password change, which ends every session."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), unique=True)
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class LoginAttempt(Base):
+    """One login try, kept for the rate limit (manufacturing/accounts/rate_limit.py) and pruned after a day."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class FootScan(Base):
@@ -507,3 +536,76 @@ class LastRevision(Base):
     feedback_id: Mapped[int | None] = mapped_column(ForeignKey("fit_feedback.id"))
     artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class PurchaseOrder(Base):
+    """An order placed with one supplier (docs/inventory.md). Its state (open, partly received, received,
+    cancelled) is derived from its lines' receipts and ``cancelled_at``, never stored."""
+
+    __tablename__ = "purchase_order"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # PO-000001
+    supplier: Mapped[str] = mapped_column(String(200), index=True)
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    expected_at: Mapped[datetime] = mapped_column(UtcDateTime())  # placed + the longest line lead time
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(
+        back_populates="purchase_order", order_by="PurchaseOrderLine.id", cascade="all, delete-orphan"
+    )
+
+
+class PurchaseOrderLine(Base):
+    """One material of a purchase order, in the material's catalogue unit."""
+
+    __tablename__ = "purchase_order_line"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    material_id: Mapped[str] = mapped_column(String(64), index=True)
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(8))
+    unit_cost_eur: Mapped[float] = mapped_column(Float)
+
+    purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+
+
+class StockLot(Base):
+    """A quantity of one material received together: the supplier's batch, its hide grade (hides), its cost.
+    How much of it is on hand, reserved or free is derived from its ``stock_movement`` rows, never stored."""
+
+    __tablename__ = "stock_lot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    material_id: Mapped[str] = mapped_column(String(64), index=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    batch: Mapped[str] = mapped_column(String(100))
+    grade: Mapped[str | None] = mapped_column(String(1))  # SATRA hide grade as received (A best … F)
+    unit: Mapped[str] = mapped_column(String(8))
+    unit_cost_eur: Mapped[float | None] = mapped_column(Float)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    purchase_order_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_line.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class StockMovement(Base):
+    """One append-only stock fact on a lot (docs/inventory.md): receive, reserve, unreserve, consume (from a
+    work order's reservation), consume_unreserved, adjust (signed). Quantities are in the lot's unit."""
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (Index("ix_stock_movement_material_occurred", "material_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("stock_lot.id"), index=True)
+    material_id: Mapped[str] = mapped_column(String(64))  # the lot's material (denormalised for the queries)
+    kind: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(8))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    cutting_job_id: Mapped[int | None] = mapped_column(ForeignKey("cutting_job.id"), index=True)
+    demand_material_id: Mapped[str | None] = mapped_column(String(64))  # the BOM line's material it serves
+    variance: Mapped[float | None] = mapped_column(Float)  # consumption: nest − BOM estimate, in ``unit``
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -37,6 +37,26 @@ class LedgerReport:
         }  # fmt: skip
 
 
+def record_event_once(session: Session, event: TrackingEvent, now: datetime | None = None
+                      ) -> tuple[TrackingEvent, bool]:  # fmt: skip
+    """Store one tracking event unless its ``event_id`` is stored, and chain it into its pair's ledger: the one
+    path for events that do not come through ingest (terminals, cutting machines, the stores), so every stored
+    event has its entry. Returns (the stored event, added?)."""
+    tracking_repository.lock_pairs(session, [event.pair_id])
+    existing = tracking_repository.find_event(session, event.event_id)
+    if existing is not None:
+        return existing, False
+    now = as_utc(now or utc_now())
+    event.received_at = event.received_at or now
+    session.add(event)
+    session.flush()
+    row = {"event_id": event.event_id, "pair_id": event.pair_id, "event_type": event.event_type,
+           "operation": event.operation, "station": event.station, "occurred_at": as_utc(event.occurred_at),
+           "source": event.source, "payload": event.payload or {}}  # fmt: skip
+    append_events(session, [row], tracking_repository.serials_of(session, [event.pair_id]), now)
+    return event, True
+
+
 def fact_of(row: TrackingEvent) -> dict[str, Any]:
     return event_fact(row.event_id, row.event_type, row.operation, row.station, as_utc(row.occurred_at), row.source,
                       row.payload or {})  # fmt: skip

@@ -54,6 +54,7 @@ class Material:
     nesting_utilisation: float | None = None
     sizes_eu: tuple[float, float] | None = None  # sole units, insoles: the stocked size run
     lengths_cm: tuple[int, ...] = ()  # laces: the stocked lengths
+    pack_quantity: float | None = None  # sold in whole packs of this many units (a hide, a cone, a box)
 
     @property
     def is_area(self) -> bool:
@@ -80,6 +81,8 @@ class Material:
             out["sizes_eu"] = list(self.sizes_eu)
         if self.lengths_cm:
             out["lengths_cm"] = list(self.lengths_cm)
+        if self.pack_quantity is not None:
+            out["pack_quantity"] = self.pack_quantity
         return out
 
 
@@ -141,6 +144,9 @@ def _material(raw: Any, hide_yields: Mapping[str, float], where: str) -> Materia
     sizes = raw.get("sizes_eu")
     if sizes is not None and (len(sizes) != 2 or sizes[0] > sizes[1]):
         raise CatalogueError(f"{where}: sizes_eu is [smallest, largest]")
+    pack = raw.get("pack_quantity")
+    if pack is not None and (isinstance(pack, bool) or not isinstance(pack, int | float) or not pack > 0):
+        raise CatalogueError(f"{where}: pack_quantity must be a number > 0, got {pack!r}")
     return Material(
         id=str(raw["id"]),
         name=str(raw["name"]),
@@ -153,6 +159,7 @@ def _material(raw: Any, hide_yields: Mapping[str, float], where: str) -> Materia
         nesting_utilisation=None if utilisation is None else float(utilisation),
         sizes_eu=None if sizes is None else (float(sizes[0]), float(sizes[1])),
         lengths_cm=tuple(int(v) for v in raw.get("lengths_cm", ())),
+        pack_quantity=None if pack is None else float(pack),
     )
 
 

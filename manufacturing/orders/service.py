@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from configurator.options import DesignOptions
+from geometry.errors import ConflictError, InputError
 from geometry.exchange.meshes import sniff_mesh_format
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
@@ -18,6 +19,7 @@ from manufacturing.pipeline.stages import ORDER_PIPELINE
 
 # Serials avoid look-alike characters (0/O, 1/I) because people read them off labels.
 _SERIAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+MAX_PAIRS_PER_ORDER = 20  # as DesignOptions.pairs allows
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,31 @@ def place_order(
         style=options.style,
         options=options.model_dump(mode="json"),
     )
-    order = Order(number=f"O{datetime.now(UTC):%y%m%d}-{secrets.token_hex(3).upper()}", customer_id=customer.id)
-    session.add_all([scan, design, order])
+    session.add_all([scan, design])
+    return _order_pairs(session, customer.id, design, scan, options.pairs)
+
+
+def place_order_for_design(session: Session, design: Design, pairs: int | None = None) -> PlacedOrder:
+    """An order of a saved design revision (the configurator's, or a re-order) for its own customer: the
+    design's scan is measured and fitted again by the pipeline, which reuses the stored stage outputs."""
+    scan = design.foot_scan
+    if scan is None:
+        raise ConflictError(
+            f"design {design.id} has no foot scan (it was made from a last's parameters); order it with a scan",
+            design_id=design.id,
+        )
+    count = pairs if pairs is not None else int(design.options.get("pairs", 1))
+    if not 1 <= count <= MAX_PAIRS_PER_ORDER:
+        raise InputError(f"an order holds 1 to {MAX_PAIRS_PER_ORDER} pairs, not {count}", pairs=count)
+    return _order_pairs(session, design.customer_id, design, scan, count)
+
+
+def _order_pairs(session: Session, customer_id: int, design: Design, scan: FootScan, pairs: int) -> PlacedOrder:
+    order = Order(number=f"O{datetime.now(UTC):%y%m%d}-{secrets.token_hex(3).upper()}", customer_id=customer_id)
+    session.add(order)
     runs = []
     serials = []
-    for _ in range(options.pairs):
+    for _ in range(pairs):
         pair = Pair(serial=new_serial(), order=order, design=design)
         run = PipelineRun(pair=pair, stages=list(ORDER_PIPELINE))
         session.add_all([pair, run])

@@ -28,6 +28,7 @@ def describe_run(session: Session, run_id: int) -> dict[str, Any]:
                 if stage_run.error_code is None
                 else {"code": stage_run.error_code, "message": stage_run.error_message},
                 "artifacts": [describe_artifact(a) for a in artifacts],
+                **({"work_order": _work_order_of(session, run.pair_id)} if stage_run.stage == WORK_ORDER_STAGE else {}),
             }
         )
     return {
@@ -41,6 +42,30 @@ def describe_run(session: Session, run_id: int) -> dict[str, Any]:
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "error": None if run.error_code is None else {"code": run.error_code, "message": run.error_message},
         "stages": stages,
+    }
+
+
+WORK_ORDER_STAGE = "work_order.release"
+
+
+def _work_order_of(session: Session, pair_id: int) -> dict[str, Any] | None:
+    """The released work order as it stands: a run succeeds when material is short, the work order waits
+    (its state says so, with the shortages)."""
+    from manufacturing.planning import repository as planning_repository
+    from manufacturing.planning.service import work_order_status
+
+    work_order = planning_repository.find_work_order_of_pair(session, pair_id)
+    if work_order is None:
+        return None
+    status = work_order_status(session, work_order.id)
+    reasons = "; ".join(s.sentence() for s in status.shortages) or "its components are not reserved"
+    note = "kit reserved" if status.progress.material_reserved else f"awaits material: {reasons}"
+    return {
+        "id": work_order.id,
+        "state": status.state.value,
+        "material_reserved": status.progress.material_reserved,
+        "shortages": [s.to_dict() for s in status.shortages],
+        "note": note,
     }
 
 

@@ -119,6 +119,7 @@ SCAN_MEASURE = Stage(
     record=_record_scan_measurements,
 )
 
+
 def _stage_output_bytes(ctx: StageContext, stage: Stage, kind: str) -> bytes:
     """An earlier stage's artifact for this run (the runner has made it before this stage runs)."""
     from manufacturing.db.repositories import find_artifact
@@ -134,7 +135,16 @@ def _fit_preference(ctx: StageContext) -> str:
 
 
 def _last_key(ctx: StageContext) -> str:
-    return f"{_scan_key(ctx)}|style={ctx.design.style}|fit={_fit_preference(ctx)}"
+    key = f"{_scan_key(ctx)}|style={ctx.design.style}|fit={_fit_preference(ctx)}"
+    revision = _last_revision(ctx)
+    # A re-order after fit feedback is made on the newest revision of the design's last: a new key, new files.
+    return key if revision is None else f"{key}|last_revision={revision.id}"
+
+
+def _last_revision(ctx: StageContext) -> Any:
+    from manufacturing.feedback.service import current_last
+
+    return current_last(ctx.session, ctx.design.design_key)
 
 
 _MEDIA = {".json": "application/json", ".svg": "image/svg+xml", ".glb": "model/gltf-binary", ".pdf": "application/pdf"}
@@ -152,13 +162,21 @@ def _file_outputs(prefix: str, files: dict[str, bytes], stem: str) -> list[Stage
 
 
 def _run_last_fit(ctx: StageContext) -> list[StageOutput]:
+    from dataclasses import replace
+
     from geometry.exchange.meshes import read_mesh
-    from lasts.fitted import fitted_last, last_files
+    from lasts.fitted import fitted_last, last_files, revised_last
+    from lasts.model import LastParameters
 
     record = json.loads(_stage_output_bytes(ctx, SCAN_MEASURE, "scan.measurements"))
     surface = read_mesh(_stage_output_bytes(ctx, SCAN_MEASURE, "foot.surface"), "foot.ply")
     values = {k: v for k, v in record.items() if k.endswith("_mm")}
-    result = fitted_last(values, record["side"], ctx.design.style, _fit_preference(ctx), None, surface.vertices)  # type: ignore[arg-type]
+    revision = _last_revision(ctx)
+    if revision is not None:
+        params = replace(LastParameters.from_dict(revision.parameters), side=record["side"])  # the scanned foot
+        result = revised_last(values, params, ctx.design.style, _fit_preference(ctx), surface.vertices)  # type: ignore[arg-type]
+    else:
+        result = fitted_last(values, record["side"], ctx.design.style, _fit_preference(ctx), None, surface.vertices)  # type: ignore[arg-type]
     files = last_files(result, "last", surface.vertices, surface.faces, values["foot_length_mm"])
     return _file_outputs("last", files, "last")
 
@@ -270,9 +288,7 @@ WORK_ORDER_RELEASE = Stage(
     record=_record_work_order,
 )
 
-STAGES: dict[str, Stage] = {
-    stage.name: stage for stage in (SCAN_MEASURE, LAST_FIT, PATTERNS_MAKE, WORK_ORDER_RELEASE)
-}
+STAGES: dict[str, Stage] = {stage.name: stage for stage in (SCAN_MEASURE, LAST_FIT, PATTERNS_MAKE, WORK_ORDER_RELEASE)}
 
 # The stages an order's pair goes through, in order.
 ORDER_PIPELINE: tuple[str, ...] = ("scan.measure", "last.fit", "patterns.make", "work_order.release")

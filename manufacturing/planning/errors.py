@@ -18,6 +18,13 @@ class OperationEventError(ConflictError):
     code = "operation_event_conflict"
 
 
+class AwaitingMaterialError(OperationEventError):
+    """An operation that consumes components cannot start: the work order's kit is not reserved (409). The
+    message and ``details.shortages`` name each short material, what it needs, what is free and the unit."""
+
+    code = "awaiting_material"
+
+
 class ScheduleError(InputError):
     """A scheduling instance that cannot be scheduled: an operation with no eligible work centre."""
 

@@ -59,16 +59,6 @@ def events_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[int, list
     return out
 
 
-def add_event_once(session: Session, event: TrackingEvent) -> tuple[TrackingEvent, bool]:
-    """Store ``event`` unless one with its ``event_id`` exists; returns (the stored event, added?)."""
-    existing = session.scalars(select(TrackingEvent).where(TrackingEvent.event_id == event.event_id)).one_or_none()
-    if existing is not None:
-        return existing, False
-    session.add(event)
-    session.flush()
-    return event, True
-
-
 def work_centres(session: Session) -> Sequence[WorkCentre]:
     return session.scalars(select(WorkCentre).order_by(WorkCentre.id)).all()
 

@@ -1,6 +1,7 @@
-"""Work orders for the shop floor: release (with a snapshot), record operation events, read derived states,
-re-schedule. The shell around the pure cores (``routing``, ``work_orders``, ``scheduling``): load, decide,
-store. Services never commit; every call takes ``now`` (aware UTC; the clock by default)."""
+"""Work orders for the shop floor: release (with a snapshot, reserving its kit from stock), record operation
+events, read derived states, re-schedule. The shell around the pure cores (``routing``, ``work_orders``,
+``scheduling``): load, decide, store. Services never commit; every call takes ``now`` (aware UTC; the clock by
+default)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from manufacturing.cutting.jobs import as_utc
 from manufacturing.db.models import TrackingEvent, WorkOrder, WorkOrderOperation, utc_now
 from manufacturing.db.models import WorkCentre as WorkCentreRow
 from manufacturing.db.models import Worker as WorkerRow
+from manufacturing.inventory import service as inventory
+from manufacturing.inventory.model import Shortage, bom_demand
+from manufacturing.ledger.service import record_event_once
+from manufacturing.materials.catalogue import Catalogue, default_catalogue
 from manufacturing.planning import repository
 from manufacturing.planning.errors import OperationEventError
 from manufacturing.planning.factory import Factory, Shift, WorkCentre, Worker, default_factory
@@ -30,6 +35,7 @@ from manufacturing.planning.routing import (
 )
 from manufacturing.planning.scheduling import Instance, Job, Placement, Schedule, Task, operation_durations, solve
 from manufacturing.planning.work_orders import (
+    MATERIAL_EVENTS,
     WORK_ORDER_OPERATION,
     EventType,
     OperationFact,
@@ -43,6 +49,7 @@ from manufacturing.planning.work_orders import (
 # Fixed namespace so an operation event's default id is the same on every terminal, database and retry.
 _EVENT_NAMESPACE = uuid.UUID("0b9f3a52-54c4-4d51-9f0e-7a1c2d3e4f50")
 _CLOSED = (WorkOrderState.DONE, WorkOrderState.CANCELLED)
+_CLOSING = (EventType.FINISHED, EventType.QC_PASSED)  # on the last operation: the work order is done
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,11 @@ class WorkOrderStatus:
     due_at: datetime
     weight: int
     planned: tuple[tuple[int, str | None, datetime | None, datetime | None], ...]  # (seq, centre, start, end)
+
+    @property
+    def shortages(self) -> tuple[Shortage, ...]:
+        """Why it awaits material: each short material, what it needs, what is free, the unit."""
+        return self.progress.shortages
 
 
 @dataclass(frozen=True)
@@ -111,13 +123,18 @@ def release_work_order(
     weight: int = 1,
     now: datetime | None = None,
     templates: Mapping[str, OperationTemplate] = TEMPLATES,
+    catalogue: Catalogue | None = None,
 ) -> Released:
-    """The pair's work order, released now with copies of its routing and ``bom``. Idempotent: a pair that
-    already has one gets it back unchanged (``first=False``), whatever the templates or BOM say today."""
+    """The pair's work order, released now with copies of its routing and ``bom``, and its kit reserved from
+    stock (inventory): when a material is short the work order is stored all the same and awaits material,
+    with the shortages on its status. Idempotent: a pair that already has one gets it back unchanged
+    (``first=False``), whatever the templates or BOM say today."""
     existing = repository.find_work_order_of_pair(session, pair_id)
     if existing is not None:
         return Released(_status(existing, repository.events_of_pairs(session, [pair_id])[pair_id]), first=False)
     repository.get_pair(session, pair_id)
+    catalogue = catalogue or default_catalogue()
+    bom_demand(bom, catalogue)  # a BOM inventory cannot read is refused before anything is stored
     routing = route(inputs, templates)
     snap = snapshot(routing, bom)
     work_order = WorkOrder(
@@ -130,7 +147,8 @@ def release_work_order(
         ],
     )  # fmt: skip
     repository.add_work_order(session, work_order)
-    return Released(_status(work_order, []), first=True)
+    inventory.reserve_work_order(session, work_order.id, now=work_order.released_at, catalogue=catalogue)
+    return Released(_status(work_order, repository.events_of_pairs(session, [pair_id])[pair_id]), first=True)
 
 
 def work_order_status(session: Session, work_order_id: int) -> WorkOrderStatus:
@@ -151,9 +169,18 @@ def record_operation_event(
 ) -> Recorded:
     """Store one shop-floor fact about a work order, as a ``tracking_event`` of its pair, if it fits the work
     order's derived state (``OperationEventError``, 409, otherwise). Idempotent by ``event_id`` (default: a
-    UUID5 of the work order, operation, event type and time), so a terminal may resend."""
+    UUID5 of the work order, operation, event type and time), so a terminal may resend.
+
+    Material facts are inventory's (receiving stock reserves, ``inventory.service``), not a terminal's. A
+    cancellation gives the work order's reservation back; the fact that finishes the work order consumes
+    what is still reserved for it (backflush)."""
     work_order = repository.get_work_order(session, work_order_id)
     event_type = EventType(event_type)
+    if event_type in MATERIAL_EVENTS:
+        raise OperationEventError(
+            f"{event_type.value} is recorded by inventory when it reserves the kit (receive stock to reserve it)",
+            event_type=event_type.value,
+        )
     occurred_at = _now(occurred_at)
     event_id = event_id or str(
         uuid.uuid5(_EVENT_NAMESPACE, f"{work_order_id}:{operation}:{event_type.value}:{occurred_at.isoformat()}")
@@ -165,15 +192,24 @@ def record_operation_event(
     fact = OperationFact(event_type, operation, occurred_at, station, dict(payload or {}))
     earlier = [f for f in _facts(events) if f.occurred_at <= occurred_at]
     check_event(routing.operations, derive_progress(routing.operations, earlier), fact)
+    last = routing.operations[-1].code
+    if event_type == EventType.CANCELLED or (operation == last and event_type in _CLOSING):
+        inventory.lock_stock_of(session, work_order)  # stock before the pair's ledger lock, as everywhere
     row = TrackingEvent(
         event_id=event_id, pair_id=work_order.pair_id, station=station or operation, operation=operation,
         event_type=event_type.value, occurred_at=occurred_at, source=source,
         payload={"work_order_id": work_order_id, **dict(payload or {})},
     )  # fmt: skip
-    stored, first = repository.add_event_once(session, row)
+    stored, first = record_event_once(session, row)
     if not first:
         raise OperationEventError(f"event id {event_id} is already stored for another fact", event_id=event_id)
-    return Recorded(_status(work_order, [*events, stored]), first=True)
+    before, after = _status(work_order, events), _status(work_order, [*events, stored])
+    if after.state == WorkOrderState.CANCELLED and before.state != WorkOrderState.CANCELLED:
+        inventory.release_reservation(session, work_order_id, occurred_at, note="work order cancelled",
+                                      record_fact=False)  # fmt: skip
+    elif after.state == WorkOrderState.DONE and before.state != WorkOrderState.DONE:
+        inventory.backflush_work_order(session, work_order_id, occurred_at)
+    return Recorded(after, first=True)
 
 
 # ---------------------------------------------------------------------------------------------- factory
@@ -241,8 +277,8 @@ def reschedule(
     jobs, fixed, rows = [], {}, {}
     for wo in work_orders:
         status = _status(wo, events[wo.pair_id])
-        if status.state in _CLOSED:
-            continue
+        if status.state in _CLOSED or status.state == WorkOrderState.AWAITING_MATERIAL:
+            continue  # closed, or nothing can start before its kit is reserved
         routing = Routing.from_json(wo.routing)
         tasks = []
         for op, st in zip(routing.operations, status.progress.operations, strict=True):

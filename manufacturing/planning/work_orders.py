@@ -6,7 +6,8 @@ the BOM (a plain JSON dict, as the BOM module gives it) into the work order, wit
 later changes to templates, formulas or the BOM do not touch released work.
 
 Facts are the shop floor's events on the pair (``tracking_event`` rows): ``material_reserved`` (the BOM's
-components are reserved for the work order), ``started`` / ``finished`` an operation, ``qc_passed`` /
+components are reserved for the work order), ``material_short`` (inventory could not reserve them: the
+shortages, material by material), ``started`` / ``finished`` an operation, ``qc_passed`` /
 ``qc_failed`` at a QC point, ``blocked`` / ``unblocked`` (a machine down, a question to the customer),
 ``cancelled``. Replayed in the order they happened (``occurred_at``, then arrival), they give each
 operation's state:
@@ -18,6 +19,9 @@ operation's state:
 - ``ready``: every earlier operation is done, and its components are reserved when it consumes any;
 - ``waiting_material``: every earlier operation is done but it consumes components not yet reserved;
 - ``pending``: an earlier operation is not done yet.
+
+The work order is ``awaiting_material`` while its next operation waits for components; ``Progress.shortages``
+then says why (the latest ``material_short`` fact), and starting that operation is refused with them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from manufacturing.planning.errors import OperationEventError
+from manufacturing.inventory.model import Shortage
+from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.routing import Operation, Routing, canonical_sha256
 
 
@@ -45,7 +50,7 @@ class OperationState(enum.StrEnum):
 
 class WorkOrderState(enum.StrEnum):
     PENDING = "pending"
-    WAITING = "waiting"  # the next operation waits for components
+    AWAITING_MATERIAL = "awaiting_material"  # the next operation waits for components (not reserved)
     READY = "ready"
     IN_PROGRESS = "in_progress"
     DONE = "done"
@@ -56,6 +61,7 @@ class WorkOrderState(enum.StrEnum):
 
 class EventType(enum.StrEnum):
     MATERIAL_RESERVED = "material_reserved"
+    MATERIAL_SHORT = "material_short"
     STARTED = "started"
     FINISHED = "finished"
     QC_PASSED = "qc_passed"
@@ -65,7 +71,9 @@ class EventType(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-ORDER_LEVEL_EVENTS = frozenset({EventType.MATERIAL_RESERVED, EventType.CANCELLED})
+ORDER_LEVEL_EVENTS = frozenset({EventType.MATERIAL_RESERVED, EventType.MATERIAL_SHORT, EventType.CANCELLED})
+BLOCKING_EVENTS = frozenset({EventType.BLOCKED, EventType.UNBLOCKED})
+MATERIAL_EVENTS = frozenset({EventType.MATERIAL_RESERVED, EventType.MATERIAL_SHORT})  # written by inventory only
 WORK_ORDER_OPERATION = "work_order"  # the operation name of order-level events
 
 
@@ -112,6 +120,7 @@ class Progress:
     state: WorkOrderState
     operations: tuple[OperationStatus, ...]
     material_reserved: bool
+    shortages: tuple[Shortage, ...] = ()  # why the kit is not reserved (the latest material_short fact)
 
     def of(self, code: str) -> OperationStatus:
         return next(op for op in self.operations if op.code == code)
@@ -133,9 +142,14 @@ def derive_progress(operations: Sequence[Operation], facts: Iterable[OperationFa
     index = {op.code: k for k, op in enumerate(operations)}
     replay = [_Replay() for _ in operations]
     reserved = cancelled = False
+    shortages: tuple[Shortage, ...] = ()
     for fact in sorted(facts, key=lambda f: f.occurred_at):  # stable: same-time facts keep arrival order
         if fact.event_type == EventType.MATERIAL_RESERVED:
-            reserved = True
+            reserved, shortages = True, ()
+            continue
+        if fact.event_type == EventType.MATERIAL_SHORT:
+            reserved = False
+            shortages = tuple(Shortage.from_dict(s) for s in fact.payload.get("shortages", ()))
             continue
         if fact.event_type == EventType.CANCELLED:
             cancelled = True
@@ -182,7 +196,7 @@ def derive_progress(operations: Sequence[Operation], facts: Iterable[OperationFa
             state = OperationState.READY
         statuses.append(OperationStatus(op.seq, op.code, state, r.passes, r.station, r.started_at))
         previous_done = previous_done and state == OperationState.DONE
-    return Progress(_order_state(statuses, cancelled), tuple(statuses), reserved)
+    return Progress(_order_state(statuses, cancelled), tuple(statuses), reserved, shortages)
 
 
 def _order_state(statuses: Sequence[OperationStatus], cancelled: bool) -> WorkOrderState:
@@ -200,7 +214,7 @@ def _order_state(statuses: Sequence[OperationStatus], cancelled: bool) -> WorkOr
             return order_state
     first_open = next(s for s in statuses if s.state != OperationState.DONE)
     if first_open.state == OperationState.WAITING_MATERIAL:
-        return WorkOrderState.WAITING
+        return WorkOrderState.AWAITING_MATERIAL
     if first_open.state == OperationState.READY:
         return WorkOrderState.IN_PROGRESS if OperationState.DONE in states else WorkOrderState.READY
     return WorkOrderState.PENDING
@@ -219,6 +233,12 @@ def check_event(operations: Sequence[Operation], progress: Progress, fact: Opera
             f"the work order has no operation {fact.operation!r}", operation=fact.operation
         ) from None
     op = next(o for o in operations if o.code == fact.operation)
+    if status.state == OperationState.WAITING_MATERIAL and fact.event_type not in BLOCKING_EVENTS:
+        reasons = "; ".join(s.sentence() for s in progress.shortages) or "its components are not reserved"
+        raise AwaitingMaterialError(
+            f"cannot record {fact.event_type.value} on {op.code}: the work order awaits material: {reasons}",
+            operation=op.code, shortages=[s.to_dict() for s in progress.shortages],
+        )  # fmt: skip
     allowed: dict[EventType, set[OperationState]] = {
         EventType.STARTED: {OperationState.READY, OperationState.REWORK},
         EventType.FINISHED: {OperationState.IN_PROGRESS},

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from geometry.errors import NotFoundError
-from manufacturing.db.models import QcInspection, QcInspectionResult
+from manufacturing.db.models import Order, Pair, QcInspection, QcInspectionResult
 
 
 def get_inspection(session: Session, inspection_id: int) -> QcInspection:
@@ -54,5 +55,28 @@ def completed_inspections(session: Session) -> Sequence[QcInspection]:
         select(QcInspection)
         .where(QcInspection.passed.is_not(None))
         .options(selectinload(QcInspection.results))
+        .order_by(QcInspection.completed_at, QcInspection.id)
+    ).all()
+
+
+def failed_latest_inspections(session: Session) -> Sequence[Any]:
+    """(inspection, pair serial, order number) of every pair whose latest inspection at a checkpoint failed: it
+    waits for rework and a new inspection there. Oldest verdict first."""
+    latest = (
+        select(QcInspection.pair_id, QcInspection.checkpoint, func.max(QcInspection.attempt).label("attempt"))
+        .group_by(QcInspection.pair_id, QcInspection.checkpoint)
+        .subquery()
+    )
+    is_latest = and_(
+        QcInspection.pair_id == latest.c.pair_id,
+        QcInspection.checkpoint == latest.c.checkpoint,
+        QcInspection.attempt == latest.c.attempt,
+    )
+    return session.execute(
+        select(QcInspection, Pair.serial, Order.number)
+        .join(latest, is_latest)
+        .join(Pair, QcInspection.pair_id == Pair.id)
+        .join(Order, Pair.order_id == Order.id)
+        .where(QcInspection.passed.is_(False))
         .order_by(QcInspection.completed_at, QcInspection.id)
     ).all()

@@ -46,7 +46,8 @@ def synthetic_messages(serials: list[str], per_pair: int, seed: int, start: date
 
 
 def run_load(base_url: str, messages: list[dict[str, Any]], batch: int, concurrency: int,
-             duplicate_rate: float = 0.05, rate: float | None = None) -> dict[str, Any]:  # fmt: skip
+             duplicate_rate: float = 0.05, rate: float | None = None,
+             headers: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """POST ``messages`` in batches from ``concurrency`` threads; a share is resent (duplicates). Returns events/s
     over the whole run and each request's latency percentiles (ms).
 
@@ -70,7 +71,7 @@ def run_load(base_url: str, messages: list[dict[str, Any]], batch: int, concurre
     queue = list(reversed(list(zip(due_s, batches, strict=True))))
 
     def worker() -> None:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
+        with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
             while True:
                 with lock:
                     if not queue:

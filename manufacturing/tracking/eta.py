@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import utc_now
+from manufacturing.db.models import WorkOrder, utc_now
+from manufacturing.planning.factory import WorkCalendar
 from manufacturing.planning.routing import Routing
 from manufacturing.planning.service import load_factory
 from manufacturing.planning.work_orders import OperationState, WorkOrderState
@@ -116,33 +117,44 @@ def pair_etas(session: Session, now: datetime | None = None) -> list[PairEta]:
     now = as_utc(now or utc_now())
     calendar = load_factory(session).calendar()
     model = load_model(session)
-    out = []
-    for wo in repository.work_orders_with_pairs(session):
-        progress = progress_of(wo, repository.events_of_pair(session, wo.pair_id))
-        if progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
-            continue
-        routing = Routing.from_json(wo.routing)
-        planned = {op.seq: op.planned_centre for op in wo.operations}
-        remaining = [
-            RemainingOperation(
-                op.code, st.state.value, st.station if st.state == OperationState.IN_PROGRESS else planned.get(op.seq),
-                op.standard_minutes,
-                calendar.working_minutes_between(as_utc(st.started_at), now) if st.started_at else 0.0,
-            )
-            for op, st in zip(routing.operations, progress.operations, strict=True)
-            if st.state != OperationState.DONE
-        ]  # fmt: skip
-        forecast = forecast_pair(remaining, model)
-        due = as_utc(wo.due_at)
-        to_due = (calendar.working_minutes_between(now, due) if due > now
-                  else -calendar.working_minutes_between(due, now))  # fmt: skip
-        out.append(PairEta(
-            wo.pair.serial, wo.pair.order_id, progress.state.value, due,
-            calendar.add_working_minutes(now, forecast.remaining_minutes),
-            calendar.add_working_minutes(now, forecast.p90_minutes),
-            late_probability(forecast.remaining_minutes, forecast.sigma_minutes, to_due), forecast,
-        ))  # fmt: skip
-    return out
+    etas = (_eta(session, wo, calendar, model, now) for wo in repository.work_orders_with_pairs(session))
+    return [eta for eta in etas if eta is not None]
+
+
+def pair_eta(session: Session, pair_id: int, now: datetime | None = None) -> PairEta | None:
+    """One pair's ETA; None when it has no work order or its work order is closed."""
+    work_order = repository.work_order_of_pair(session, pair_id)
+    if work_order is None:
+        return None
+    return _eta(session, work_order, load_factory(session).calendar(), load_model(session), as_utc(now or utc_now()))
+
+
+def _eta(session: Session, wo: WorkOrder, calendar: WorkCalendar, model: DurationModel, now: datetime
+         ) -> PairEta | None:  # fmt: skip
+    progress = progress_of(wo, repository.events_of_pair(session, wo.pair_id))
+    if progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
+        return None
+    routing = Routing.from_json(wo.routing)
+    planned = {op.seq: op.planned_centre for op in wo.operations}
+    remaining = [
+        RemainingOperation(
+            op.code, st.state.value, st.station if st.state == OperationState.IN_PROGRESS else planned.get(op.seq),
+            op.standard_minutes,
+            calendar.working_minutes_between(as_utc(st.started_at), now) if st.started_at else 0.0,
+        )
+        for op, st in zip(routing.operations, progress.operations, strict=True)
+        if st.state != OperationState.DONE
+    ]  # fmt: skip
+    forecast = forecast_pair(remaining, model)
+    due = as_utc(wo.due_at)
+    to_due = (calendar.working_minutes_between(now, due) if due > now
+              else -calendar.working_minutes_between(due, now))  # fmt: skip
+    return PairEta(
+        wo.pair.serial, wo.pair.order_id, progress.state.value, due,
+        calendar.add_working_minutes(now, forecast.remaining_minutes),
+        calendar.add_working_minutes(now, forecast.p90_minutes),
+        late_probability(forecast.remaining_minutes, forecast.sigma_minutes, to_due), forecast,
+    )  # fmt: skip
 
 
 def delay_alerts(session: Session, now: datetime | None = None, risk_threshold: float = 0.5) -> list[PairEta]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, Integer, any_, cast, delete, literal, select, text
@@ -39,6 +40,10 @@ def serials_of(session: Session, pair_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(Pair.id, Pair.serial).where(Pair.id.in_(ids))).all())
+
+
+def find_event(session: Session, event_id: str) -> TrackingEvent | None:
+    return session.scalars(select(TrackingEvent).where(TrackingEvent.event_id == event_id)).one_or_none()
 
 
 def lock_pairs(session: Session, pair_ids: Iterable[int]) -> None:
@@ -153,3 +158,11 @@ def work_orders_with_pairs(session: Session) -> list[WorkOrder]:
 def orders_by_id(session: Session, order_ids: Iterable[int]) -> dict[int, Order]:
     ids = sorted(set(order_ids))
     return {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(ids)))} if ids else {}
+
+
+def finish_times_since(session: Session, since: datetime) -> list[datetime]:
+    """When each operation was finished (``finished``, or passed at a QC point) at or after ``since``."""
+    query = select(TrackingEvent.occurred_at).where(
+        TrackingEvent.event_type.in_(["finished", "qc_passed"]), TrackingEvent.occurred_at >= since
+    )
+    return list(session.scalars(query.order_by(TrackingEvent.occurred_at)))

@@ -9,16 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
-pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-from web.cli.webbench import CHROMIUM, READY, launch_chromium, running_app
+from tests.e2e.conftest import ARTIFACTS
+from web.cli.webbench import READY, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 EMAIL = "customer@example.com"
 
 
@@ -49,16 +46,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make install-test does)")
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
-
-
 def _centre_pixel_is_not_background(page: Page) -> bool:
     """Some pixel of the canvas' middle band differs from the scene's background (the shoe was drawn)."""
     return bool(
@@ -85,10 +72,18 @@ def test_the_customer_designs_orders_and_tracks_a_pair(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{base_url}/configurator/")
+
+    # 0. not signed in: sent to the sign-in page, registers, and comes back to the configurator
+    page.wait_for_url("**/login/?next=*")
+    page.fill("#email", EMAIL)
+    page.fill("#password", "correct horse battery")
+    page.click("#register")
+    page.click("#register")
+    page.wait_for_url("**/configurator/")
+    expect(page.locator("#account")).to_have_text(EMAIL)
     expect(page.locator(".style")).to_have_count(5)
 
     # 1. the shared FIND foot: measured by the app, its measurements shown
-    page.fill("#email", EMAIL)
     page.set_input_files("#scan", str(find_template_path))
     expect(page.locator("#measurements")).to_contain_text("Length", timeout=30_000)
     expect(page.locator("#measurements")).to_contain_text("256.8 mm")
@@ -133,6 +128,11 @@ def test_the_customer_designs_orders_and_tracks_a_pair(
     page.wait_for_timeout(200)
     page.screenshot(path=ARTIFACTS / "3-configurator-desktop.png")
 
+    # the logo is stored with the design (the workshop needs the image), not only drawn in the page
+    logo_sha = page.evaluate("window.cspms.state.design.options.logo.image_sha256")
+    stored_logo = page.request.get(f"{base_url}/api/logos/{logo_sha}")
+    assert stored_logo.status == 200 and stored_logo.headers["content-type"] == "image/png"
+
     # 5. the order, then its tracking page
     page.click("#order")
     page.wait_for_url("**/track/?order=*", timeout=30_000)
@@ -144,9 +144,19 @@ def test_the_customer_designs_orders_and_tracks_a_pair(
     expect(page.locator(".stages li[data-stage='scan.measure']")).to_have_attribute(
         "data-state", "reused", timeout=60_000
     )
+    # the workshop line (its work order, released by the last stage) and the label's QR code
+    expect(page.locator(".work-order[data-state]")).to_contain_text("operations done", timeout=60_000)
+    expect(page.locator(".workshop img")).to_have_js_property("complete", True)
+    assert page.locator(".workshop img").evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=ARTIFACTS / "4-tracking-desktop.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=ARTIFACTS / "5-tracking-phone.png", full_page=True)
+    # 6. the provenance page the QR code opens (public: a signed-out visitor sees it too)
+    serial = page.locator(".pair").get_attribute("data-serial")
+    page.click(".workshop a")
+    page.wait_for_url(f"**/pairs/{serial}/provenance")
+    expect(page.locator("#verdict")).to_have_attribute("data-ok", "true")
+    page.screenshot(path=ARTIFACTS / "6-provenance-phone.png", full_page=True)
     order = page.request.get(f"{base_url}/api/orders/{number}").json()
     assert order["order_number"] == number
     assert errors == []

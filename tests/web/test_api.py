@@ -5,8 +5,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from manufacturing.accounts.roles import Role
 from manufacturing.pipeline.stages import ORDER_PIPELINE
 from manufacturing.settings import Settings
+from tests.web.conftest import signed_in
 
 DERBY = json.dumps({"style": "derby", "pieces": {"vamp": {"material": "full-grain-calf", "colour": "#5a3a22"}}})
 
@@ -69,17 +71,21 @@ def test_an_upload_over_the_limit_is_a_413_problem(settings: Settings, tmp_path:
 
     small = settings.model_copy(update={"max_upload_bytes": 1000})
     upgrade(small.resolved_database_url)
-    with TestClient(create_app(small)) as client:
+    app = create_app(small)
+    with TestClient(app) as client:
+        client.headers.update(signed_in(app, "walker@example.com", Role.CUSTOMER))
         response = _post_order(client, b"1 2 3\n" * 1000, filename="points.xyz")
     assert response.status_code == 413
     assert response.json()["code"] == "input_too_large"
 
 
 def test_missing_fields_and_unknown_ids_are_problems(client: TestClient) -> None:
-    response = client.post("/api/orders", data={"options": DERBY})
+    response = client.post("/api/orders", data={"options": DERBY, "email": "walker@example.com"})
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_request"
+    assert response.json()["code"] == "input_error"
     assert "scan" in response.json()["detail"]
+    staff_without_customer = client.post("/api/orders", data={"options": DERBY})
+    assert staff_without_customer.status_code == 422 and "e-mail" in staff_without_customer.json()["detail"]
     for path in (
         "/api/runs/999",
         "/api/orders/O000000-000000",

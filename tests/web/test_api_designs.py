@@ -82,6 +82,13 @@ def test_a_design_on_a_measured_scan_fits_the_last_to_it(client: TestClient, fin
     last = design.json()["last"]
     assert last["source"] == "scan" and last["foot_scan_id"] == placed["foot_scan_id"]
     assert last["max_fit_error_mm"] < 2.0 and 250 < last["stick_length_mm"] < 300
+    # Another size of the same style and fit is the same last (reused, not solved again); another fit is not.
+    resized = _post(client, foot_scan_id=placed["foot_scan_id"], size_eu=43).json()
+    assert resized["last"] == last and resized["size_eu"] == 43
+    roomy_options = {**DERBY, "fit_preference": "roomy"}
+    roomy = _post(client, foot_scan_id=placed["foot_scan_id"], options=roomy_options).json()
+    assert roomy["last"] != last
+    assert roomy["last"]["max_fit_error_mm"] < 2.0
 
 
 def test_bad_designs_are_problems(client: TestClient) -> None:

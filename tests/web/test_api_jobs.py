@@ -16,6 +16,7 @@ from manufacturing.cutting.repository import tracking_events_of_pair
 from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import session_scope
 from tests.manufacturing.cutting.conftest import pair_pieces, strip_nest
+from tests.manufacturing.inventory.stock import receive_opening_stock
 
 CUTTER_1 = {"Authorization": "Bearer tok-one"}
 CUTTER_2 = {"Authorization": "Bearer tok-two"}
@@ -38,6 +39,7 @@ def _pairs(client: TestClient, count: int) -> list[int]:
         pairs = [Pair(serial=f"CS26-CUT{k}", order_id=order.id, design_id=design.id) for k in range(count)]
         session.add_all(pairs)
         session.flush()
+        receive_opening_stock(session)  # a completed job books its roll
         return [p.id for p in pairs]
 
 
@@ -50,7 +52,7 @@ def _roll_jobs(client: TestClient, count: int) -> tuple[list[int], list[int]]:
         pieces = pair_pieces([pair])
         with session_scope(resources.sessions) as session:
             job = service.create_roll_job(
-                session, resources.store, strip_nest(pieces), material="calf-black", roll_ref=f"roll-{k}",
+                session, resources.store, strip_nest(pieces), material="canvas-cotton", roll_ref=f"roll-{k}",
                 pieces=pieces,
             )  # fmt: skip
             job_ids.append(job.id)
@@ -117,6 +119,7 @@ def test_a_failed_job_goes_back_to_the_queue_for_another_machine(client: TestCli
     ],
 )
 def test_missing_or_wrong_tokens_are_401_problems_with_a_challenge(client: TestClient, headers, why) -> None:
+    client.headers.pop("Authorization")  # a machine, not the signed-in administrator the fixture makes
     for method, path in (("post", "/api/jobs/claim"), ("get", "/api/jobs"), ("get", "/api/jobs/1/files/dxf")):
         response = client.request(method, path, headers=headers)
         assert response.status_code == 401, path

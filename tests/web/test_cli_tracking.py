@@ -55,14 +55,14 @@ def test_ledger_verify_on_an_empty_database(tmp_path: Path) -> None:
 
 
 def test_ledger_verify_on_a_populated_database_then_tampered(populated: Shop, tmp_path: Path) -> None:
-    entries = 2 * len(full_run("x")) + 7
+    entries = 2 * len(full_run("x")) + 7 + len(populated.serials)  # + each pair's kit reserved at release
     result = cspms("ledger", "verify", "--seal", "--json", var_dir=tmp_path)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["ok"], report["pairs"], report["entries"], report["days_checked"]) == (True, 3, entries, 1)
     assert f"sealed 2026-03-16: {entries} entries" in result.stderr
     one = cspms("ledger", "verify", "--pair", populated.serials[2], var_dir=tmp_path)
-    assert one.returncode == 0 and one.stdout.strip() == "ledger ok: 1 pair(s), 7 entries"
+    assert one.returncode == 0 and one.stdout.strip() == "ledger ok: 1 pair(s), 8 entries"
 
     with session_scope(populated.sessions) as session:  # a worker's name edited, and rehashed, in one entry
         row = session.scalars(select(LedgerEntry).where(LedgerEntry.seq == 4, LedgerEntry.pair_id == 1)).one()

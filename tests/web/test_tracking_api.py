@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import select
 
+from manufacturing.accounts.roles import Role
 from manufacturing.db.models import DurationStat
 from manufacturing.db.session import session_scope
 from manufacturing.ledger.ledger import verify_proof
 from manufacturing.settings import Settings
 from tests.manufacturing.tracking.shop import DERBY_OPERATIONS, Shop, full_run, make_shop, scan
+from tests.web.conftest import signed_in
 from web.api.tracking import create_tracking_app
 
 
@@ -29,6 +31,7 @@ def tracked(settings: Settings) -> Iterator[Tracked]:
     shop = make_shop(settings.resolved_database_url, pairs=2)
     app = create_tracking_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
+        client.headers.update(signed_in(app, "reader@example.com", Role.STAFF))  # readers post as shop-floor staff
         yield Tracked(client, shop)
     app.state.resources.engine.dispose()
     shop.sessions.kw["bind"].dispose()
@@ -51,12 +54,12 @@ def test_single_and_batch_events_are_stored_once_and_the_pair_progresses(tracked
     assert (resent["stored"], resent["duplicates"]) == (0, len(run))
 
     progress = tracked.client.get(f"/api/pairs/{serial}/progress").json()
-    assert progress["events"] == len(run)
+    assert progress["events"] == len(run) + 1  # + inventory's fact: its kit reserved at release
     assert progress["work_order"]["state"] == "done" and progress["work_order"]["done_fraction"] == 1.0
     assert [o["code"] for o in progress["work_order"]["operations"]] == DERBY_OPERATIONS
     assert progress["last_seen"]["operation"] == "packing"
     other = tracked.client.get(f"/api/pairs/{tracked.shop.serials[1]}/progress").json()
-    assert other["events"] == 0 and other["work_order"]["state"] != "done"
+    assert other["events"] == 1 and other["work_order"]["state"] == "ready"  # only its kit reserved
 
 
 def test_a_bad_event_is_a_422_problem_naming_the_field_and_nothing_is_stored(tracked: Tracked) -> None:
@@ -71,19 +74,20 @@ def test_a_bad_event_is_a_422_problem_naming_the_field_and_nothing_is_stored(tra
     assert "exploded" in problem["detail"]
     single = tracked.client.post("/api/tracking/events", json={**good, "occurred_at": "2026-03-16T07:00"})
     assert single.status_code == 422 and single.json()["details"] == {"field": "occurred_at"}
-    assert tracked.client.get(f"/api/pairs/{serial}/progress").json()["events"] == 0
+    assert tracked.client.get(f"/api/pairs/{serial}/progress").json()["events"] == 1  # its kit reservation only
 
 
 def test_ledger_verification_dpp_and_qr_of_a_tracked_pair(tracked: Tracked) -> None:
     serial = tracked.shop.serials[0]
     post(tracked, full_run(serial))
     verification = tracked.client.get(f"/api/pairs/{serial}/ledger/verify").json()
-    assert verification["ok"] is True and verification["entries"] == len(full_run(serial))
+    entries = len(full_run(serial)) + 1  # + the kit reserved at release
+    assert verification["ok"] is True and verification["entries"] == entries
     assert len(verification["head_hash"]) == 64 and verification["problems"] == []
 
     dpp = tracked.client.get(f"/api/pairs/{serial}/dpp").json()
     assert dpp["product"]["serial"] == serial and dpp["ledger"]["verified"] is True
-    assert dpp["ledger"]["entries"] == len(full_run(serial)) and dpp["ledger"]["head_hash"] == verification["head_hash"]
+    assert dpp["ledger"]["entries"] == entries and dpp["ledger"]["head_hash"] == verification["head_hash"]
     assert dpp["materials"]["lots"][0]["lot"] == "LOT-CALF-0042"
     assert [s["qc"]["result"] for s in dpp["process"] if "qc" in s] == ["pass"]
     assert dpp["provenance_url"] == f"http://testserver/pairs/{serial}/provenance"

@@ -6,14 +6,33 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.resources import build_resources
 from manufacturing.settings import Settings, get_settings
-from web.api import artifacts, designs, jobs, orders, patterns, runs, scans, tracking
+from web.api import (
+    artifacts,
+    auth,
+    designs,
+    feedback,
+    inventory,
+    jobs,
+    kpis,
+    lasts,
+    logos,
+    orders,
+    pairs,
+    patterns,
+    planning,
+    qc,
+    runs,
+    scans,
+    size_runs,
+    tracking,
+)
 from web.api.problems import install_problem_handlers
 
 # The customer's pages (configurator, tracking) and the vendored three.js (web/package.json builds it).
@@ -30,8 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.resources = build_resources(settings)
     app.state.celery = make_celery(settings)
     install_problem_handlers(app)
-    for module in (orders, runs, artifacts, designs, patterns, jobs, tracking, scans):
+    # The staff dashboard's and the pattern-maker page's APIs.
+    staff = (qc, feedback, pairs, planning, kpis, lasts, size_runs, inventory)
+    for module in (auth, orders, runs, artifacts, designs, logos, patterns, jobs, tracking, scans, *staff):
         app.include_router(module.router)
+    app.include_router(auth.accounts_router)
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, Any]:
@@ -43,8 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def home() -> RedirectResponse:
         return RedirectResponse("/configurator/")
 
+    @app.get("/pairs/{serial}/provenance", include_in_schema=False)
+    def provenance_page(serial: str) -> FileResponse:
+        """The public page a pair's label QR code opens (it reads GET /api/pairs/{serial}/dpp)."""
+        return FileResponse(STATIC_DIR / "provenance" / "index.html", media_type="text/html")
+
     # html=True serves each folder's index.html; /vendor holds three.js, copied from npm by `make install`.
-    for page in ("configurator", "track", "vendor"):
+    for page in ("configurator", "track", "login", "provenance", "staff", "patterns", "common", "vendor"):
         app.mount(f"/{page}", StaticFiles(directory=STATIC_DIR / page, html=True, check_dir=False), name=page)
 
     return app

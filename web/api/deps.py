@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from celery import Celery
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from manufacturing.pipeline.resources import Resources
 
@@ -21,4 +21,7 @@ def get_celery(request: Request) -> Celery:
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
+# Record ids are 32-bit integers on PostgreSQL: a bigger number names no record, and is refused as such (422).
+MAX_RECORD_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="A record's id.")]
 CeleryDep = Annotated[Celery, Depends(get_celery)]

@@ -29,14 +29,17 @@ from lasts.fitted import fitted_last
 from lasts.grading import eu_size_of_last
 from lasts.model import LastParameters, Side, build_last, check_parameters
 from lasts.pose import pose_last
+from manufacturing.accounts.service import Principal
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.bom.bom import build_bom
 from manufacturing.bom.cost import quote
 from manufacturing.db import repositories
 from manufacturing.db.models import Artifact, Design, FootScan
 from manufacturing.db.session import session_scope
+from manufacturing.designs.logos import customer_logo
 from manufacturing.materials.catalogue import default_catalogue
-from web.api.deps import ResourcesDep
+from web.api.auth import CustomerSideDep, acting_customer_email, owns
+from web.api.deps import MAX_RECORD_ID, RecordId, ResourcesDep
 
 router = APIRouter(tags=["designs"])
 
@@ -55,9 +58,10 @@ class DesignIn(BaseModel):
     """A design to validate and price: the choices, and the foot (a scan already measured, or a last)."""
 
     options: dict[str, Any] = Field(description="Design options (see examples/options-*.json).")
-    email: EmailStr = Field(description="The customer's e-mail address.")
+    email: EmailStr | None = Field(None, description="Staff acting for a customer: the customer's e-mail address.")
     foot_scan_id: int | None = Field(
-        None, description="A foot scan already measured (its order's `scan.measure` stage ran): the lasts are fitted "
+        None, ge=1, le=MAX_RECORD_ID,
+        description="A foot scan already measured (its order's `scan.measure` stage ran): the lasts are fitted "
         "to it with the style's allowances and the design's fit preference."
     )  # fmt: skip
     last: dict[str, Any] | None = Field(
@@ -66,7 +70,7 @@ class DesignIn(BaseModel):
     size_eu: float | None = Field(
         None, ge=15, le=55, description="EU size of the bottom units; default: from the last's stick length."
     )
-    revises: int | None = Field(None, description="Id of the design this is a new revision of.")
+    revises: int | None = Field(None, ge=1, le=MAX_RECORD_ID, description="Id of the design this revises.")
 
 
 class PieceLookOut(BaseModel):
@@ -97,9 +101,10 @@ class DesignOut(BaseModel):
 # ---------------------------------------------------------------------------------------------- queries
 
 
-def _get_design(session: Session, design_id: int) -> Design:
+def _get_design(session: Session, design_id: int, principal: Principal | None = None) -> Design:
+    """The design; someone else's reads as missing (``principal`` given)."""
     design = session.get(Design, design_id)
-    if design is None:
+    if design is None or (principal is not None and not owns(principal, design.customer_id)):
         raise NotFoundError(f"design {design_id} does not exist", design_id=design_id)
     return design
 
@@ -148,7 +153,27 @@ def _last_from_scan(scan: FootScan, options: DesignOptions) -> tuple[LastParamet
     return params, {"source": "scan", "foot_scan_id": scan.id, "max_fit_error_mm": round(fitted.fit.max_error_mm, 3)}
 
 
-def _last_for(session: Session, body: DesignIn, options: DesignOptions) -> tuple[LastParameters, dict[str, Any]]:
+def _fitted_before(
+    session: Session, store: ArtifactStore, scan_id: int, options: DesignOptions
+) -> tuple[LastParameters, dict[str, Any]] | None:
+    """The last an earlier design fitted to the same scan, style and fit: the same last (fitting is
+    deterministic), so a size or option change need not solve it again (about 0.5 s)."""
+    earlier = session.scalars(
+        select(Design).where(Design.foot_scan_id == scan_id, Design.style == options.style).order_by(Design.id.desc())
+    )
+    for design in earlier:
+        if design.options.get("fit_preference") != options.fit_preference.value:
+            continue
+        artifact = _design_artifact(session, design.id, DESIGN_STAGE, DESIGN_STAGE_VERSION, "design.last.json")
+        if artifact is not None:
+            record = json.loads(store.read_bytes(artifact.sha256))
+            return LastParameters.from_dict(record.pop("parameters")), record
+    return None
+
+
+def _last_for(
+    session: Session, store: ArtifactStore, body: DesignIn, options: DesignOptions, customer_id: int
+) -> tuple[LastParameters, dict[str, Any]]:
     if (body.foot_scan_id is None) == (body.last is None):
         raise InputError("give foot_scan_id (a measured scan) or last (a last's parameters), not both and not neither")
     if body.last is not None:
@@ -159,9 +184,9 @@ def _last_for(session: Session, body: DesignIn, options: DesignOptions) -> tuple
         check_parameters(params)
         return params, {"source": "parameters"}
     scan = session.get(FootScan, body.foot_scan_id)
-    if scan is None:
+    if scan is None or scan.customer_id != customer_id:
         raise NotFoundError(f"foot scan {body.foot_scan_id} does not exist", foot_scan_id=body.foot_scan_id)
-    return _last_from_scan(scan, options)
+    return _fitted_before(session, store, scan.id, options) or _last_from_scan(scan, options)
 
 
 def _pair_lasts(params: LastParameters) -> dict[str, Any]:
@@ -195,17 +220,19 @@ def price_design(options: DesignOptions, params: LastParameters, size_eu: float 
     return {"size_eu": size, "bom": bom_record, "quote": quote(bom).to_dict(), "eta": _eta(bom_record)}
 
 
-def create_design(session: Session, store: ArtifactStore, body: DesignIn) -> Design:
+def create_design(session: Session, store: ArtifactStore, body: DesignIn, customer_email: str) -> Design:
     """Validate, fit or read the last, price, and store the revision with its last and quote (no commit)."""
     options = parse_options(body.options, source="options")
-    params, last_source = _last_for(session, body, options)
+    customer = repositories.get_or_create_customer(session, customer_email)
+    if options.logo is not None and options.logo.image_sha256 is not None:
+        customer_logo(session, customer.id, options.logo.image_sha256)  # 404 unless this customer uploaded it
+    params, last_source = _last_for(session, store, body, options, customer.id)
     priced = price_design(options, params, body.size_eu)
-    customer = repositories.get_or_create_customer(session, str(body.email))
     design_key = str(uuid.uuid4())
     if body.revises is not None:
         previous = _get_design(session, body.revises)
-        if previous.customer_id != customer.id:
-            raise ConflictError(f"design {previous.id} belongs to another customer", design_id=previous.id)
+        if previous.customer_id != customer.id:  # someone else's design reads as missing
+            raise NotFoundError(f"design {previous.id} does not exist", design_id=previous.id)
         design_key = previous.design_key
     design = Design(
         design_key=design_key,
@@ -284,21 +311,22 @@ def style_library() -> list[dict[str, Any]]:
 
 
 @router.post("/api/designs", status_code=status.HTTP_201_CREATED, response_model=DesignOut)
-def post_design(resources: ResourcesDep, body: DesignIn) -> DesignOut:
+def post_design(resources: ResourcesDep, principal: CustomerSideDep, body: DesignIn) -> DesignOut:
     """Validate the options, fit (or read) the last, flatten the pieces and price the pair; store the revision.
 
     About 1.5 s: the quote needs the pieces flattened on the lasts. Problems: 422 `invalid_options` or
     `impossible_last`, 404 for an unknown scan or design, 409 when the scan is not measured yet."""
     with session_scope(resources.sessions) as session:
-        design = create_design(session, resources.store, body)
+        email = acting_customer_email(principal, str(body.email) if body.email is not None else None)
+        design = create_design(session, resources.store, body, email)
         return describe_design(session, resources.store, design)
 
 
 @router.get("/api/designs/{design_id}", response_model=DesignOut)
-def read_design(resources: ResourcesDep, design_id: int) -> DesignOut:
+def read_design(resources: ResourcesDep, principal: CustomerSideDep, design_id: RecordId) -> DesignOut:
     """A design revision with its last, piece colours, quote and links."""
     with session_scope(resources.sessions) as session:
-        return describe_design(session, resources.store, _get_design(session, design_id))
+        return describe_design(session, resources.store, _get_design(session, design_id, principal))
 
 
 @router.get(
@@ -307,12 +335,15 @@ def read_design(resources: ResourcesDep, design_id: int) -> DesignOut:
     responses={200: {"content": {GLB_MEDIA_TYPE: {}}, "description": "The 3D preview (glTF binary, m, +Y up)."}},
 )
 def read_design_preview(
-    resources: ResourcesDep, design_id: int, if_none_match: Annotated[str | None, Header()] = None
+    resources: ResourcesDep,
+    principal: CustomerSideDep,
+    design_id: RecordId,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The upper on the last as a GLB: node `last` and one node, mesh and material per piece, named after the
     piece, so the page recolours pieces by name. Cached per revision (ETag = the content's sha256)."""
     with session_scope(resources.sessions) as session:
-        artifact = design_preview(session, resources.store, design_id)
+        artifact = design_preview(session, resources.store, _get_design(session, design_id, principal).id)
         sha256, filename = artifact.sha256, artifact.filename
     etag = f'"{sha256}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}

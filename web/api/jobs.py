@@ -30,7 +30,7 @@ from manufacturing.cutting.service import CuttingJobStatus
 from manufacturing.db import repositories
 from manufacturing.db.models import CuttingJob, utc_now
 from manufacturing.db.session import session_scope
-from web.api.deps import ResourcesDep
+from web.api.deps import RecordId, ResourcesDep
 from web.api.pagination import Page, PageDep, page_of
 from web.api.problems import problem
 
@@ -210,13 +210,13 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def read_job(resources: ResourcesDep, machine: MachineDep, job_id: int) -> JobOut:
+def read_job(resources: ResourcesDep, machine: MachineDep, job_id: RecordId) -> JobOut:
     with session_scope(resources.sessions) as session:
         return JobOut.of(service.job_status(session, job_id))
 
 
 @router.post("/{job_id}/claim", response_model=JobOut)
-def claim_job(resources: ResourcesDep, machine: MachineDep, job_id: int, body: LeaseIn | None = None) -> JobOut:
+def claim_job(resources: ResourcesDep, machine: MachineDep, job_id: RecordId, body: LeaseIn | None = None) -> JobOut:
     """Claim this job (a restarted machine taking its job back while nobody else holds it)."""
     lease = (body or LeaseIn()).lease_seconds
     with session_scope(resources.sessions) as session:
@@ -224,7 +224,7 @@ def claim_job(resources: ResourcesDep, machine: MachineDep, job_id: int, body: L
 
 
 @router.post("/{job_id}/heartbeat", response_model=JobOut)
-def heartbeat(resources: ResourcesDep, machine: MachineDep, job_id: int, body: LeaseIn | None = None) -> JobOut:
+def heartbeat(resources: ResourcesDep, machine: MachineDep, job_id: RecordId, body: LeaseIn | None = None) -> JobOut:
     """Extend this machine's lease to now + `lease_seconds` (409 `lease_expired` once it ran out)."""
     lease = (body or LeaseIn()).lease_seconds
     with session_scope(resources.sessions) as session:
@@ -232,14 +232,14 @@ def heartbeat(resources: ResourcesDep, machine: MachineDep, job_id: int, body: L
 
 
 @router.post("/{job_id}/start", response_model=JobOut)
-def start_cutting(resources: ResourcesDep, machine: MachineDep, job_id: int) -> JobOut:
+def start_cutting(resources: ResourcesDep, machine: MachineDep, job_id: RecordId) -> JobOut:
     """The machine starts cutting (claimed → cutting); a repeat changes nothing."""
     with session_scope(resources.sessions) as session:
         return JobOut.of(service.start_cutting(session, job_id, machine))
 
 
 @router.post("/{job_id}/complete", response_model=CompletedOut)
-def complete(resources: ResourcesDep, machine: MachineDep, job_id: int) -> CompletedOut:
+def complete(resources: ResourcesDep, machine: MachineDep, job_id: RecordId) -> CompletedOut:
     """The job is cut: done, with one pieces-cut tracking event per pair. Repeating it is harmless."""
     with session_scope(resources.sessions) as session:
         done = service.complete(session, job_id, machine)
@@ -247,7 +247,7 @@ def complete(resources: ResourcesDep, machine: MachineDep, job_id: int) -> Compl
 
 
 @router.post("/{job_id}/fail", response_model=JobOut)
-def fail(resources: ResourcesDep, machine: MachineDep, job_id: int, body: FailIn) -> JobOut:
+def fail(resources: ResourcesDep, machine: MachineDep, job_id: RecordId, body: FailIn) -> JobOut:
     """The machine could not cut it: back to the queue while attempts are left, else failed for good."""
     with session_scope(resources.sessions) as session:
         return JobOut.of(service.fail(session, job_id, machine, body.reason))
@@ -259,7 +259,7 @@ def fail(resources: ResourcesDep, machine: MachineDep, job_id: int, body: FailIn
     responses={200: {"description": "The cutter DXF (R2010, mm) or the HPGL .plt (40 units per mm)."}},
 )
 def download_cut_file(
-    resources: ResourcesDep, machine: MachineDep, job_id: int, kind: Literal["dxf", "plt"]
+    resources: ResourcesDep, machine: MachineDep, job_id: RecordId, kind: Literal["dxf", "plt"]
 ) -> FileResponse:
     """The job's cut file, for the machine that holds the job (403 for any other)."""
     with session_scope(resources.sessions) as session:

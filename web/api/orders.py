@@ -6,14 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from pydantic import BaseModel, EmailStr
+from sqlalchemy.orm import Session
 
 from configurator.options import parse_options
+from geometry.errors import InputError, NotFoundError
+from manufacturing.accounts.service import Principal
 from manufacturing.db import repositories
+from manufacturing.db.models import Design, Order
 from manufacturing.db.session import run_after_commit, session_scope
-from manufacturing.orders.service import place_order
+from manufacturing.orders.service import MAX_PAIRS_PER_ORDER, place_order, place_order_for_design
 from manufacturing.pipeline.enqueue import enqueue_pipeline
 from manufacturing.pipeline.reports import describe_run
-from web.api.deps import CeleryDep, ResourcesDep
+from web.api.auth import CustomerSideDep, acting_customer_email, owns
+from web.api.deps import MAX_RECORD_ID, CeleryDep, ResourcesDep
 from web.api.uploads import read_upload_limited
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
@@ -32,22 +37,35 @@ class PlacedOrderOut(BaseModel):
 async def create_order(
     resources: ResourcesDep,
     celery: CeleryDep,
-    scan: Annotated[UploadFile, File(description="Foot scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF or XYZ.")],
-    options: Annotated[str, Form(description="Design options as JSON (see examples/options-*.json).")],
-    email: Annotated[EmailStr, Form(description="The customer's e-mail address.")],
+    principal: CustomerSideDep,
+    design_id: Annotated[int | None, Form(ge=1, le=MAX_RECORD_ID, description="A saved design to order.")] = None,
+    pairs: Annotated[int | None, Form(ge=1, le=MAX_PAIRS_PER_ORDER, description="With design_id: pairs.")] = None,
+    scan: Annotated[UploadFile | None, File(description="Or a foot scan: STL, OBJ, PLY, GLB, 3MF, XYZ...")] = None,
+    options: Annotated[str | None, Form(description="With scan: design options as JSON.")] = None,
+    email: Annotated[EmailStr | None, Form(description="Staff acting for a customer: the customer's e-mail.")] = None,
 ) -> PlacedOrderOut:
-    """Store the scan and the design, create the order and its pairs, and start each pair's pipeline."""
-    design_options = parse_options(options, source="options")
-    scan_bytes = await read_upload_limited(scan, resources.settings.max_upload_bytes)
+    """Create the order and its pairs and start each pair's pipeline, from a saved design (`design_id`) or from
+    a scan and options (both stored first)."""
+    customer_email = acting_customer_email(principal, email)
+    if (design_id is None) == (scan is None):
+        raise InputError("give design_id (a saved design) or scan and options, not both and not neither")
+    scan_bytes, design_options = b"", None
+    if scan is not None:
+        if options is None:
+            raise InputError("an order from a scan needs its design options (`options`, JSON)")
+        design_options = parse_options(options, source="options")
+        scan_bytes = await read_upload_limited(scan, resources.settings.max_upload_bytes)
     with session_scope(resources.sessions) as session:
-        placed = place_order(
-            session,
-            resources.store,
-            customer_email=str(email),
-            scan_filename=scan.filename or "scan",
-            scan_bytes=scan_bytes,
-            options=design_options,
-        )
+        if design_options is not None and scan is not None:
+            placed = place_order(session, resources.store, customer_email=customer_email,
+                                 scan_filename=scan.filename or "scan", scan_bytes=scan_bytes,
+                                 options=design_options)  # fmt: skip
+        else:
+            design = session.get(Design, design_id)
+            customer = repositories.get_or_create_customer(session, customer_email)
+            if design is None or design.customer_id != customer.id:
+                raise NotFoundError(f"design {design_id} does not exist", design_id=design_id)
+            placed = place_order_for_design(session, design, pairs)
         for run_id in placed.run_ids:
             run_after_commit(session, lambda run_id=run_id: enqueue_pipeline(celery, run_id, list(placed.stages)))
     return PlacedOrderOut(
@@ -61,12 +79,20 @@ async def create_order(
 
 
 @router.get("/{order_number}")
-def read_order(resources: ResourcesDep, order_number: str) -> dict[str, Any]:
+def read_order(resources: ResourcesDep, principal: CustomerSideDep, order_number: str) -> dict[str, Any]:
     """The order, its pairs and each pair's pipeline runs."""
     with session_scope(resources.sessions) as session:
-        order = repositories.get_order_by_number(session, order_number)
+        order = owned_order(session, principal, order_number)
         pairs = []
         for pair in repositories.pairs_of_order(session, order.id):
             runs = [describe_run(session, run.id) for run in repositories.runs_for_pair(session, pair.id)]
             pairs.append({"serial": pair.serial, "design_id": pair.design_id, "runs": runs})
         return {"order_number": order.number, "created_at": order.created_at.isoformat(), "pairs": pairs}
+
+
+def owned_order(session: Session, principal: Principal, order_number: str) -> Order:
+    """The order by number; someone else's reads as missing."""
+    order = repositories.get_order_by_number(session, order_number)
+    if not owns(principal, order.customer_id):
+        raise NotFoundError(f"order {order_number} does not exist", order=order_number)
+    return order

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from geometry.errors import ConflictError, InputError, NotFoundError
+from manufacturing.accounts.roles import Capability
 from manufacturing.db import repositories
 from manufacturing.db.models import Artifact, Order, Pair, StageState
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.stages import PATTERNS_MAKE
+from web.api.auth import requires
 from web.api.deps import ResourcesDep
 
-router = APIRouter(prefix="/api/orders", tags=["patterns"])
+# Pattern makers and staff (the cutting room); customers do not get the cutting files.
+router = APIRouter(prefix="/api/orders", tags=["patterns"],
+                   dependencies=[Depends(requires(Capability.PATTERNS, Capability.SHOP_FLOOR))])  # fmt: skip
 
 KIND_PREFIX = "patterns."
 _DONE = (StageState.SUCCEEDED, StageState.REUSED)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geometry.errors import CspmsError
@@ -34,7 +35,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.http_status >= 500:
             log.error("server-side error on %s: %s", request.url.path, exc.message)
         details = {k: v for k, v in exc.details.items() if k != "traceback"}
-        return problem(exc.http_status, exc.code, type(exc).__name__, exc.message, request.url.path, details=details)
+        response = problem(exc.http_status, exc.code, type(exc).__name__, exc.message, request.url.path,
+                           details=details)  # fmt: skip
+        if exc.http_status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="cspms"'  # RFC 6750
+        if exc.http_status == 429 and "retry_after_s" in details:
+            response.headers["Retry-After"] = str(details["retry_after_s"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -48,6 +55,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail), request.url.path)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (a 40-digit id, a number past its column's range): the request's fault.
+        log.info("value out of the database's range on %s: %s", request.url.path, exc)
+        return problem(422, "value_out_of_range", "Value out of range",
+                       "a number in the request is out of the range this API stores", request.url.path)  # fmt: skip
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

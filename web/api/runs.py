@@ -6,14 +6,21 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from geometry.errors import NotFoundError
+from manufacturing.db import repositories
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.reports import describe_run
-from web.api.deps import ResourcesDep
+from web.api.auth import CustomerSideDep, owns
+from web.api.deps import RecordId, ResourcesDep
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 
 @router.get("/{run_id}")
-def read_run(resources: ResourcesDep, run_id: int) -> dict[str, Any]:
+def read_run(resources: ResourcesDep, principal: CustomerSideDep, run_id: RecordId) -> dict[str, Any]:
+    """A pair's pipeline run (its customer's, or any for staff)."""
     with session_scope(resources.sessions) as session:
+        run = repositories.get_pipeline_run(session, run_id)
+        if not owns(principal, run.pair.order.customer_id):
+            raise NotFoundError(f"pipeline run {run_id} does not exist", run_id=run_id)
         return describe_run(session, run_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi.responses import Response
 from pydantic import BaseModel, EmailStr
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -19,12 +20,14 @@ from starlette.concurrency import run_in_threadpool
 from geometry.errors import NotFoundError
 from geometry.exchange.meshes import sniff_mesh_format
 from lasts.scans import IngestOptions
+from manufacturing.accounts.service import Principal
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
 from manufacturing.db.models import FootScan
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.stages import SCAN_MEASURE, StageContext, StageOutput
-from web.api.deps import ResourcesDep
+from web.api.auth import CustomerSideDep, acting_customer_email, owns
+from web.api.deps import RecordId, ResourcesDep
 from web.api.uploads import read_upload_limited
 
 router = APIRouter(prefix="/api/scans", tags=["scans"])
@@ -68,7 +71,7 @@ def _describe(scan: FootScan) -> ScanOut:
         units_detected=scan.units_detected,
         measurements={k: v for k, v in values.items() if k.endswith("_mm")},
         summary=scan.summary,
-        links={"self": f"/api/scans/{scan.id}", "upload": f"/api/artifacts/{scan.upload_artifact_id}/content"},
+        links={"self": f"/api/scans/{scan.id}", "upload": f"/api/scans/{scan.id}/upload"},
     )
 
 
@@ -111,20 +114,22 @@ def store_and_measure_scan(
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScanOut)
 async def create_scan(
     resources: ResourcesDep,
+    principal: CustomerSideDep,
     scan: Annotated[UploadFile, File(description="Foot scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF or XYZ.")],
-    email: Annotated[EmailStr, Form(description="The customer's e-mail address.")],
+    email: Annotated[EmailStr | None, Form(description="Staff acting for a customer: the customer's e-mail.")] = None,
 ) -> ScanOut:
     """Store a foot scan and measure it now (about 1 s): its id is a design's `foot_scan_id`.
 
     Problems: 415 for a file that is not a scan, 413 over the upload limit, 422 for a scan that cannot be
     measured (no foot found, ambiguous units...)."""
+    customer_email = acting_customer_email(principal, email)
     data = await read_upload_limited(scan, resources.settings.max_upload_bytes)
     filename = scan.filename or "scan"
 
     def work() -> ScanOut:
         with session_scope(resources.sessions) as session:
             stored = store_and_measure_scan(
-                session, resources.store, customer_email=str(email), filename=filename, data=data
+                session, resources.store, customer_email=customer_email, filename=filename, data=data
             )
             return _describe(stored)
 
@@ -132,10 +137,34 @@ async def create_scan(
 
 
 @router.get("/{scan_id}", response_model=ScanOut)
-def read_scan(resources: ResourcesDep, scan_id: int) -> ScanOut:
+def read_scan(resources: ResourcesDep, principal: CustomerSideDep, scan_id: RecordId) -> ScanOut:
     """A scan with its side, detected units and measurements (mm)."""
     with session_scope(resources.sessions) as session:
-        scan = session.get(FootScan, scan_id)
-        if scan is None:
-            raise NotFoundError(f"foot scan {scan_id} does not exist", foot_scan_id=scan_id)
-        return _describe(scan)
+        return _describe(_get_scan(session, principal, scan_id))
+
+
+@router.get(
+    "/{scan_id}/upload",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file as uploaded."}},
+)
+def read_scan_upload(resources: ResourcesDep, principal: CustomerSideDep, scan_id: RecordId) -> Response:
+    """The scan file as it was uploaded."""
+    with session_scope(resources.sessions) as session:
+        scan = _get_scan(session, principal, scan_id)
+        sha256, filename = scan.sha256, scan.original_filename
+    disposition = f'attachment; filename="{_safe_filename(filename)}"'
+    return Response(resources.store.read_bytes(sha256), media_type="application/octet-stream",
+                    headers={"Content-Disposition": disposition})  # fmt: skip
+
+
+def _get_scan(session: Session, principal: Principal, scan_id: int) -> FootScan:
+    # Someone else's scan reads as missing: its existence is not the caller's to learn.
+    scan = session.get(FootScan, scan_id)
+    if scan is None or not owns(principal, scan.customer_id):
+        raise NotFoundError(f"foot scan {scan_id} does not exist", foot_scan_id=scan_id)
+    return scan
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "scan"

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response, status
 
+from geometry.errors import NotFoundError
 from manufacturing.db.models import utc_now
 from manufacturing.db.session import session_scope
 from manufacturing.ledger.dpp import export_dpp
@@ -19,12 +20,13 @@ from manufacturing.ledger.qr import label_qr_svg, provenance_url
 from manufacturing.ledger.service import verify_pair
 from manufacturing.pipeline.resources import build_resources
 from manufacturing.settings import Settings, get_settings
-from manufacturing.tracking.eta import delay_alerts
+from manufacturing.tracking.eta import delay_alerts, pair_eta
 from manufacturing.tracking.events import parse_events
 from manufacturing.tracking.ingest import ingest_committed
 from manufacturing.tracking.learning import DurationLearner
 from manufacturing.tracking.repository import get_pair_by_serial
 from manufacturing.tracking.service import pair_progress
+from web.api.auth import CustomerSideDep, ShopFloorDep, owns
 from web.api.deps import ResourcesDep
 from web.api.problems import install_problem_handlers
 
@@ -49,6 +51,7 @@ LearnerDep = Annotated[DurationLearner, Depends(get_learner)]
 def post_events(
     resources: ResourcesDep,
     learner: LearnerDep,
+    _staff: ShopFloorDep,
     body: Any = Body(..., description="One scan event (object) or a batch (array); see docs/tracking.md."),  # noqa: B008
 ) -> dict[str, Any]:
     """Store scan events idempotently by ``event_id`` (resending is harmless; order does not matter). The
@@ -58,9 +61,14 @@ def post_events(
 
 
 @router.get("/api/pairs/{serial}/progress")
-def get_progress(resources: ResourcesDep, serial: str) -> dict[str, Any]:
+def get_progress(resources: ResourcesDep, principal: CustomerSideDep, serial: str) -> dict[str, Any]:
+    """Where the pair is: its operations, progress and ETA (its customer's, or any for staff)."""
     with session_scope(resources.sessions) as session:
-        return pair_progress(session, serial)
+        pair = get_pair_by_serial(session, serial)
+        if not owns(principal, pair.order.customer_id):
+            raise NotFoundError(f"pair {serial} does not exist", serial=serial)
+        eta = pair_eta(session, pair.id)
+        return {**pair_progress(session, serial), "eta": eta.to_json() if eta is not None else None}
 
 
 @router.get("/api/pairs/{serial}/ledger/verify")
@@ -84,7 +92,7 @@ def get_qr(resources: ResourcesDep, serial: str, request: Request) -> Response:
 
 
 @router.get("/api/tracking/alerts")
-def get_alerts(resources: ResourcesDep, now: datetime | None = None) -> list[dict[str, Any]]:
+def get_alerts(resources: ResourcesDep, _staff: ShopFloorDep, now: datetime | None = None) -> list[dict[str, Any]]:
     """Open pairs whose ETA passes their due date, with the bottleneck operation."""
     with session_scope(resources.sessions) as session:
         return [a.to_json() for a in delay_alerts(session, now)]

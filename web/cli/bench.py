@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from web.cli.bom import bench_bom_command
 from web.cli.nesting import bench_nesting_command
 from web.cli.patterns import bench_patterns_command
-from web.cli.pipeline_bench import bench_pipeline_command
+from web.cli.pipeline_bench import bench_pipeline_command, bench_soak_command
 from web.cli.planning import bench_schedule_command
 from web.cli.tracking import bench_tracking_command
 from web.cli.webbench import bench_web_command
@@ -130,6 +130,7 @@ bench_app.command("schedule")(bench_schedule_command)
 bench_app.command("tracking")(bench_tracking_command)
 bench_app.command("web")(bench_web_command)
 bench_app.command("pipeline")(bench_pipeline_command)
+bench_app.command("soak")(bench_soak_command)
 
 
 @bench_app.command("flatten")

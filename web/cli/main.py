@@ -16,8 +16,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geometry.errors import CspmsError, InputError, InputTooLargeError
 from manufacturing.settings import get_settings
+from web.cli.accounts import user_app
 from web.cli.bench import bench_app
 from web.cli.bom import bom_command
+from web.cli.inventory import inventory_app
 from web.cli.lasts import last_app
 from web.cli.nesting import nest_app
 from web.cli.patterns import pattern_app
@@ -47,6 +49,8 @@ app.add_typer(style_app, name="style")
 app.add_typer(pattern_app, name="pattern")
 app.add_typer(nest_app, name="nest")
 app.add_typer(bench_app, name="bench")
+app.add_typer(user_app, name="user")
+app.add_typer(inventory_app, name="inventory")
 app.command("bom")(bom_command)
 app.command("schedule")(schedule_command)
 app.command("kpi")(kpi_command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -107,13 +108,18 @@ def bench_tracking_command(
     from datetime import UTC, datetime
 
     import httpx
+    from pydantic import SecretStr
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    from manufacturing.accounts.roles import Role
+    from manufacturing.accounts.service import add_account
     from manufacturing.db.migrate import upgrade
     from manufacturing.db.models import Customer, Design, Order, Pair
     from manufacturing.db.session import make_engine, make_session_factory, session_scope
+    from manufacturing.settings import Settings
     from manufacturing.tracking.bench import eta_error, run_load, sample_chain, synthetic_messages, tamper_campaign
+    from web.api.auth import issue_token
 
     name = f"cspms_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
@@ -134,10 +140,14 @@ def bench_tracking_command(
             session.flush()
             serials = [f"CS26-B{k:05d}" for k in range(pairs)]
             session.add_all([Pair(serial=s, order_id=order.id, design_id=design.id) for s in serials])
+            # The readers post as a shop-floor account, as in production (POST /api/tracking/events needs one).
+            reader = add_account(session, "readers@bench.example.com", secrets.token_urlsafe(16), Role.STAFF)
         engine.dispose()
+        secret_key = secrets.token_urlsafe(32)
+        auth = {"Authorization": f"Bearer {issue_token(Settings(secret_key=SecretStr(secret_key)), reader)}"}
         port = _free_port()
         with tempfile.TemporaryDirectory() as var:
-            env = {**os.environ, "CSPMS_DATABASE_URL": url, "CSPMS_VAR_DIR": var}
+            env = {**os.environ, "CSPMS_DATABASE_URL": url, "CSPMS_VAR_DIR": var, "CSPMS_SECRET_KEY": secret_key}
             server = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "web.api.tracking:create_tracking_app", "--factory",
                  "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
@@ -155,13 +165,13 @@ def bench_tracking_command(
             messages = synthetic_messages(serials, events_per_pair, 2026, start)
             n = len(messages)
             cuts = [5 * batch, int(0.45 * n), int(0.75 * n), int(0.92 * n), n]  # warm-up, then one share per run
-            run_load(base, messages[: cuts[0]], batch, concurrency)  # warm up the server and the pools
+            run_load(base, messages[: cuts[0]], batch, concurrency, headers=auth)  # warm up the server and pools
             ingest = {
-                "saturation": run_load(base, messages[cuts[0] : cuts[1]], batch, concurrency),
-                "at_rate": run_load(base, messages[cuts[1] : cuts[2]], batch, concurrency, rate=rate),
+                "saturation": run_load(base, messages[cuts[0] : cuts[1]], batch, concurrency, headers=auth),
+                "at_rate": run_load(base, messages[cuts[1] : cuts[2]], batch, concurrency, rate=rate, headers=auth),
                 "small_batches_at_rate": run_load(base, messages[cuts[2] : cuts[3]], small_batch, concurrency,
-                                                  rate=rate),
-                "single_events": run_load(base, messages[cuts[3] : cuts[4]], 1, concurrency),
+                                                  rate=rate, headers=auth),
+                "single_events": run_load(base, messages[cuts[3] : cuts[4]], 1, concurrency, headers=auth),
             }  # fmt: skip
     finally:
         if server is not None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from geometry.errors import InputError, UnsupportedFormatError
+from geometry.errors import InputError, InputTooLargeError, UnsupportedFormatError
 from geometry.exchange.meshes import read_mesh, sniff_mesh_format
 
 
@@ -82,6 +82,27 @@ def test_a_zip_that_is_not_3mf_is_refused() -> None:
         archive.writestr("readme.txt", "not a model")
     with pytest.raises(UnsupportedFormatError, match="not a 3MF"):
         read_mesh(buffer.getvalue(), "scan.3mf")
+
+
+def zip_bomb_3mf(unpacked_mb: int) -> bytes:
+    """A 3MF whose model unpacks to ``unpacked_mb`` MB of spaces (a few hundred kB packed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive, archive.open(
+        "3D/3dmodel.model", "w", force_zip64=True
+    ) as member:
+        chunk = b" " * (1 << 20)
+        for _ in range(unpacked_mb):
+            member.write(chunk)
+    return buffer.getvalue()
+
+
+def test_a_3mf_decompression_bomb_is_refused_before_it_is_unpacked(capsule: trimesh.Trimesh) -> None:
+    bomb = zip_bomb_3mf(200)
+    assert len(bomb) < 1_000_000
+    with pytest.raises(InputTooLargeError, match="decompression bomb") as refused:
+        read_mesh(bomb, "scan.3mf")
+    assert refused.value.details["unpacked_bytes"] == 200 << 20
+    assert len(read_mesh(_export(capsule, "3mf"), "scan.3mf").vertices) == len(capsule.vertices)  # real 3MF
 
 
 def test_truncated_binary_stl_is_refused(capsule: trimesh.Trimesh) -> None:

@@ -29,6 +29,7 @@ from manufacturing.nesting.model import (
     StripPlacement,
 )
 from tests.geometry.pattern_samples import quarter, toe_cap, vamp
+from tests.manufacturing.inventory.stock import stock_up
 
 T0 = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
 GAP_MM = 10.0
@@ -112,6 +113,7 @@ def _cutting_db(url: str, tmp_path: Path) -> Iterator[CuttingDb]:
     engine = make_engine(url)
     try:
         sessions = make_session_factory(engine)
+        stock_up(sessions)  # completing a job books its leather
         yield CuttingDb(sessions, ArtifactStore(tmp_path / "artifacts"), _pairs(sessions, 4))
     finally:
         engine.dispose()

@@ -18,9 +18,12 @@ from manufacturing.cutting.jobs import PIECES_CUT, CuttingJobState
 from manufacturing.cutting.repository import tracking_events_of_pair, tracking_events_of_type
 from manufacturing.db.models import Artifact, CuttingJob
 from manufacturing.db.session import session_scope
+from manufacturing.inventory.errors import WrongUnitError
+from manufacturing.materials.catalogue import CatalogueError
 from tests.manufacturing.cutting.conftest import T0, CuttingDb, hide_nest, pair_pieces, strip_nest
 
 LEASE_S = 60.0
+HIDE, ROLL = "full-grain-cowhide-b", "canvas-cotton"  # catalogue area materials: completion books them in stock
 
 
 def later(seconds: float):
@@ -34,7 +37,7 @@ def roll_jobs(db: CuttingDb, count: int, max_attempts: int = 3) -> list[int]:
         pieces = pair_pieces([pair])
         with session_scope(db.sessions) as session:
             job = service.create_roll_job(
-                session, db.store, strip_nest(pieces), material="calf-black", roll_ref=f"roll-{k}",
+                session, db.store, strip_nest(pieces), material=ROLL, roll_ref=f"roll-{k}",
                 pieces=pieces, max_attempts=max_attempts, now=later(k),
             )  # fmt: skip
             ids.append(job.id)
@@ -45,8 +48,8 @@ def test_a_hide_job_stores_a_cutter_dxf_and_plt_that_parse(cutting_db: CuttingDb
     pieces = pair_pieces(cutting_db.pair_ids[:2])
     layout = hide_nest(pieces)
     with session_scope(cutting_db.sessions) as session:
-        job = service.create_hide_job(session, cutting_db.store, layout, material="calf-black", pieces=pieces, now=T0)
-        again = service.create_hide_job(session, cutting_db.store, layout, material="calf-black", pieces=pieces)
+        job = service.create_hide_job(session, cutting_db.store, layout, material=HIDE, pieces=pieces, now=T0)
+        again = service.create_hide_job(session, cutting_db.store, layout, material=HIDE, pieces=pieces)
         dxf_row = session.get(Artifact, job.dxf_artifact_id)
         plt_row = session.get(Artifact, job.plt_artifact_id)
     assert again.id == job.id  # the same nest queued twice is one job
@@ -74,8 +77,21 @@ def test_a_nest_naming_unknown_pairs_is_refused(cutting_db: CuttingDb) -> None:
     pieces = pair_pieces([999_999])
     with pytest.raises(CutPlanError, match="pairs that do not exist"), session_scope(cutting_db.sessions) as session:
         service.create_roll_job(
-            session, cutting_db.store, strip_nest(pieces), material="calf", roll_ref="r", pieces=pieces
+            session, cutting_db.store, strip_nest(pieces), material=ROLL, roll_ref="r", pieces=pieces
         )
+
+
+def test_a_nest_of_a_material_the_stock_cannot_book_is_refused(cutting_db: CuttingDb) -> None:
+    pieces = pair_pieces(cutting_db.pair_ids[:1])
+    with (
+        pytest.raises(CatalogueError, match="'calf-black' is not in the catalogue"),
+        session_scope(cutting_db.sessions) as session,
+    ):
+        service.create_roll_job(session, cutting_db.store, strip_nest(pieces), material="calf-black",
+                                roll_ref="r", pieces=pieces)  # fmt: skip
+    with pytest.raises(WrongUnitError, match="cutting jobs consume area"), session_scope(cutting_db.sessions) as s:
+        service.create_roll_job(s, cutting_db.store, strip_nest(pieces), material="thread-bonded-nylon",
+                                roll_ref="r", pieces=pieces)  # fmt: skip
 
 
 def test_claims_take_the_oldest_job_first_and_none_when_the_queue_is_empty(cutting_db: CuttingDb) -> None:
@@ -165,7 +181,7 @@ def test_completing_twice_gives_one_pieces_cut_event_per_pair(cutting_db: Cuttin
     pieces = pair_pieces(pairs)
     with session_scope(cutting_db.sessions) as session:
         job = service.create_roll_job(
-            session, cutting_db.store, strip_nest(pieces), material="calf", roll_ref="roll-9", pieces=pieces, now=T0
+            session, cutting_db.store, strip_nest(pieces), material=ROLL, roll_ref="roll-9", pieces=pieces, now=T0
         )
         service.claim_next(session, "cutter-1", LEASE_S, now=later(1))
     with session_scope(cutting_db.sessions) as session:

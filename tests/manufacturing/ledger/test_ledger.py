@@ -68,7 +68,7 @@ def test_dpp_export_and_label_qr(shop: Shop) -> None:
     with session_scope(shop.sessions) as session:
         seal_days(session, now=T0 + timedelta(days=1))
         dpp = export_dpp(session, shop.serials[0], "http://shop.example/")
-    assert dpp["ledger"]["verified"] and dpp["ledger"]["entries"] == 18
+    assert dpp["ledger"]["verified"] and dpp["ledger"]["entries"] == 19  # 18 readings + the kit reserved at release
     assert dpp["materials"]["lots"] == [
         {
             "lot": "LOT-CALF-0042",

@@ -58,6 +58,7 @@ def test_an_unknown_material_names_the_known_ones() -> None:
         ({"hide_grade": "G"}, "hide grade 'G'"),
         ({"unit_cost_eur": -1}, "unit_cost_eur"),
         ({"nesting_utilisation": 1.5}, "nesting_utilisation"),
+        ({"pack_quantity": 0}, "pack_quantity must be a number > 0"),
         ({"colour": "red"}, "unknown fields"),
     ],
 )

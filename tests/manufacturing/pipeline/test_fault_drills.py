@@ -8,70 +8,34 @@ artifact row duplicated, every blob hashes to its key, no temp file left in the 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
 from manufacturing.db.migrate import upgrade
-from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState
+from manufacturing.db.models import PipelineRun, RunState, StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.bench import WorkerProcess, audit, place_and_enqueue
 from manufacturing.pipeline.celery_app import make_celery
+from manufacturing.pipeline.private_brokers import PrivateRedis, free_port
 from manufacturing.pipeline.resources import Resources, build_resources
 from manufacturing.pipeline.tasks import resume_stalled_runs
 from manufacturing.settings import Settings
+from tests.manufacturing.pipeline.drills import RUN_TIMEOUT_S, assert_clean, wait_for_running_stage, wait_for_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
-
-RUN_TIMEOUT_S = 45
-
-
-@dataclass
-class PrivateRedis:
-    port: int
-    data_dir: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout == b"PONG\n":
-                return
-            time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            subprocess.run(["redis-cli", "-p", str(self.port), "shutdown"], capture_output=True)
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data_dir = tmp_path / "redis"
-    data_dir.mkdir()
-    server = PrivateRedis(port, data_dir)
+    server = PrivateRedis(free_port(), tmp_path / "redis")
     server.start()
     yield server
     server.stop()
@@ -92,46 +56,6 @@ def _place(resources: Resources, scan_bytes: bytes) -> int:
     return place_and_enqueue(resources, make_celery(resources.settings), scan_bytes)
 
 
-def _wait_for_stage(resources: Resources, run_id: int, stages: set[str], timeout_s: float = 30) -> str:
-    """Wait until one of ``stages`` of the run is running (claimed and not finished); returns its name."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with session_scope(resources.sessions) as session:
-            running = session.scalars(
-                select(StageRun.stage).where(
-                    StageRun.pipeline_run_id == run_id,
-                    StageRun.stage.in_(stages),
-                    StageRun.state == StageState.RUNNING,
-                )
-            ).first()
-        if running is not None:
-            return running
-        time.sleep(0.02)
-    pytest.fail(f"run {run_id} never ran any of {stages}")
-
-
-def _wait_for_runs(resources: Resources, run_ids: list[int], worker: WorkerProcess) -> dict[int, PipelineRun]:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        with session_scope(resources.sessions) as session:
-            runs = {r: session.get(PipelineRun, r) for r in run_ids}
-            if all(run.state in (RunState.SUCCEEDED, RunState.FAILED) for run in runs.values()):
-                return runs
-        time.sleep(0.2)
-    pytest.fail(f"runs {run_ids} did not finish in {RUN_TIMEOUT_S} s; worker log:\n{worker.log_tail()}")
-
-
-def _assert_clean(resources: Resources, run_ids: list[int], succeeded: int) -> dict:
-    report = audit(resources, run_ids)
-    assert report["lost"] == 0, report
-    assert report["succeeded"] == succeeded, report
-    for key in ("duplicate_stage_runs", "duplicate_work_orders", "duplicate_artifacts"):
-        assert report[key] == 0, report
-    assert report["blobs_missing"] == report["blobs_corrupt"] == report["stray_temp_files"] == 0, report
-    assert report["work_orders"] == succeeded, report
-    return report
-
-
 def test_sigkill_of_the_process_running_a_stage_redelivers_it(
     production: Resources, find_template_bytes: bytes, tmp_path: Path
 ) -> None:
@@ -139,13 +63,13 @@ def test_sigkill_of_the_process_running_a_stage_redelivers_it(
     worker.start()
     try:
         run_ids = [_place(production, find_template_bytes), _place(production, find_template_bytes + b"\n")]
-        _wait_for_stage(production, run_ids[0], {"last.fit", "patterns.make"})
+        wait_for_running_stage(production, run_ids[0], {"last.fit", "patterns.make"})
         (child,) = worker.pool_children()
         subprocess.run(["kill", "-KILL", str(child)], check=True)  # the OOM killer's way: mid-stage, no cleanup
-        _wait_for_runs(production, run_ids, worker)
+        wait_for_runs(production, run_ids, worker)
     finally:
         worker.stop()
-    report = _assert_clean(production, run_ids, succeeded=2)
+    report = assert_clean(production, run_ids, succeeded=2)
     assert report["stage_runs_retried"] >= 1  # the killed stage ran again, and its outputs were not doubled
     assert "WorkerLostError" in worker.log_tail(20_000)
 
@@ -157,7 +81,7 @@ def test_sigkill_of_a_whole_worker_then_restart_and_resume_completes_the_order(
     worker.start()
     try:
         run_id = _place(production, find_template_bytes)
-        killed_stage = _wait_for_stage(production, run_id, {"last.fit", "patterns.make"})
+        killed_stage = wait_for_running_stage(production, run_id, {"last.fit", "patterns.make"})
         worker.kill()  # the worker and its pool at once: a machine lost mid-stage
         worker.start()
         # Redis holds the dead worker's unacked message until its visibility timeout (kombu: 1 h by default):
@@ -166,10 +90,10 @@ def test_sigkill_of_a_whole_worker_then_restart_and_resume_completes_the_order(
         with session_scope(production.sessions) as session:
             assert session.get(PipelineRun, run_id).state is RunState.RUNNING
         assert resume_stalled_runs(production, make_celery(production.settings), idle_seconds=1) == [run_id]
-        _wait_for_runs(production, [run_id], worker)
+        wait_for_runs(production, [run_id], worker)
     finally:
         worker.stop()
-    _assert_clean(production, [run_id], succeeded=1)
+    assert_clean(production, [run_id], succeeded=1)
     with session_scope(production.sessions) as session:
         stage_run = session.scalars(
             select(StageRun).where(StageRun.pipeline_run_id == run_id, StageRun.stage == killed_stage)
@@ -186,7 +110,7 @@ def test_redis_restart_mid_run_loses_no_order(
     resumed: set[int] = set()
     try:
         run_ids = [_place(production, find_template_bytes), _place(production, find_template_bytes + b"\n")]
-        _wait_for_stage(production, run_ids[0], {"last.fit"})
+        wait_for_running_stage(production, run_ids[0], {"last.fit"})
         private_redis.stop()  # SHUTDOWN: the append-only file keeps the queue and the unacked messages
         time.sleep(2)
         private_redis.start()
@@ -202,7 +126,7 @@ def test_redis_restart_mid_run_loses_no_order(
             time.sleep(0.5)
     finally:
         worker.stop()
-    report = _assert_clean(production, run_ids, succeeded=2)
+    report = assert_clean(production, run_ids, succeeded=2)
     print(f"redis restart drill: resumed runs {sorted(resumed)}; audit {report}")
 
 
@@ -215,7 +139,7 @@ def test_postgres_connections_dropped_mid_run_are_survived(
     worker.start()
     try:
         run_ids = [_place(production, find_template_bytes), _place(production, find_template_bytes + b"\n")]
-        _wait_for_stage(production, run_ids[0], {"last.fit", "patterns.make"})
+        wait_for_running_stage(production, run_ids[0], {"last.fit", "patterns.make"})
         with admin.connect() as connection:
             dropped = connection.execute(
                 text(
@@ -225,11 +149,11 @@ def test_postgres_connections_dropped_mid_run_are_survived(
                 {"db": database},
             ).scalar_one()
         assert dropped >= 1
-        _wait_for_runs(production, run_ids, worker)
+        wait_for_runs(production, run_ids, worker)
     finally:
         worker.stop()
         admin.dispose()
-    _assert_clean(production, run_ids, succeeded=2)
+    assert_clean(production, run_ids, succeeded=2)
 
 
 @pytest.fixture
@@ -256,7 +180,7 @@ def test_a_full_artifact_store_fails_the_run_clearly_and_corrupts_nothing(
     worker = WorkerProcess(settings, tmp_path / "worker.log")
     worker.start()
     try:
-        (run,) = _wait_for_runs(resources, [run_id], worker).values()
+        (run,) = wait_for_runs(resources, [run_id], worker).values()
     finally:
         worker.stop()
     assert run.state is RunState.FAILED
@@ -305,7 +229,7 @@ def test_a_scan_that_crashes_the_worker_is_isolated_and_reported(
     try:
         poison = _place(production, b"# POISON\n" + find_template_bytes)
         healthy = _place(production, find_template_bytes)
-        runs = _wait_for_runs(production, [poison, healthy], worker)
+        runs = wait_for_runs(production, [poison, healthy], worker)
         assert worker.process is not None and worker.process.poll() is None  # the worker itself survived
     finally:
         worker.stop()
@@ -315,4 +239,4 @@ def test_a_scan_that_crashes_the_worker_is_isolated_and_reported(
     with session_scope(production.sessions) as session:
         (stage_run,) = session.scalars(select(StageRun).where(StageRun.pipeline_run_id == poison)).all()
         assert stage_run.attempts == production.settings.task_max_retries + 1  # then given up: not forever
-    _assert_clean(production, [poison, healthy], succeeded=1)
+    assert_clean(production, [poison, healthy], succeeded=1)

@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+
+from manufacturing.db import repositories
 from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState, WorkOrder
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.local import run_pipeline_in_process
@@ -9,6 +12,7 @@ from manufacturing.pipeline.reports import describe_run
 from manufacturing.pipeline.resources import Resources
 from manufacturing.pipeline.runner import derive_run_state
 from manufacturing.pipeline.stages import ORDER_PIPELINE
+from tests.manufacturing.inventory.stock import receive_opening_stock
 from tests.manufacturing.pipeline.conftest import place
 
 
@@ -33,6 +37,18 @@ def test_a_run_measures_the_scan_and_records_the_stage(resources: Resources, fin
     record = json.loads(resources.store.read_bytes(kinds["scan.measurements"]["sha256"]))
     assert record["scan"]["face_count"] == 88_786
     assert report["stages"][0]["duration_ms"] > 0
+    # Nothing is in stock: the run succeeds all the same, the work order waits and the stage's report says why.
+    released = next(stage for stage in report["stages"] if stage["stage"] == "work_order.release")
+    assert released["work_order"]["state"] == "awaiting_material" and not released["work_order"]["material_reserved"]
+    short = {s["material_id"] for s in released["work_order"]["shortages"]}
+    assert short == {line["material_id"] for line in work_order.bom["lines"]}
+    assert released["work_order"]["note"].startswith("awaits material: ")
+    with session_scope(resources.sessions) as session:
+        receive_opening_stock(session)  # the receipt reserves the waiting work order's kit
+    with session_scope(resources.sessions) as session:
+        after = describe_run(session, placed.run_ids[0])
+    released = next(stage for stage in after["stages"] if stage["stage"] == "work_order.release")
+    assert released["work_order"]["state"] == "ready" and released["work_order"]["note"] == "kit reserved"
 
 
 def test_a_second_order_with_the_same_scan_reuses_the_artifact(
@@ -82,3 +98,39 @@ def test_run_state_is_derived_from_stage_runs() -> None:
     assert derive_run_state(planned, done) is RunState.SUCCEEDED
     failed = [StageRun(stage="a", state=StageState.FAILED)]
     assert derive_run_state(planned, failed) is RunState.FAILED
+
+
+def test_a_reorder_after_fit_feedback_is_made_on_the_newest_last_revision(
+    resources: Resources, find_template_bytes: bytes
+) -> None:
+    from dataclasses import replace
+
+    from lasts.model import LastParameters
+    from manufacturing.db.models import Design, LastRevision
+    from manufacturing.orders.service import place_order_for_design
+
+    first = place(resources, find_template_bytes)
+    done = run_pipeline_in_process(resources, first.run_ids[0])
+
+    def last_record(artifact_ids: list[int], kind: str) -> dict:
+        with session_scope(resources.sessions) as session:
+            (artifact,) = [a for a in repositories.artifacts_by_ids(session, artifact_ids) if a.kind == kind]
+            return json.loads(resources.store.read_bytes(artifact.sha256))
+
+    fitted = LastParameters.from_dict(last_record(done[1].artifact_ids, "last.params.json"))
+    revised = replace(fitted, ball_girth_mm=fitted.ball_girth_mm + 4.0, side="right")  # feedback: "ball tight"
+    with session_scope(resources.sessions) as session:
+        design = session.get(Design, first.design_id)
+        session.add(LastRevision(last_key=design.design_key, revision=2, style="derby", side="right",
+                                 parameters=revised.to_dict(), measured={}, source="feedback",
+                                 artifact_id=done[1].artifact_ids[0]))  # fmt: skip
+        session.flush()
+        reorder = place_order_for_design(session, design)
+    again = run_pipeline_in_process(resources, reorder.run_ids[0])
+    assert [o.state for o in again][:2] == [StageState.REUSED, StageState.SUCCEEDED]  # the last is made anew
+    params = LastParameters.from_dict(last_record(again[1].artifact_ids, "last.params.json"))
+    assert params == replace(revised, side=fitted.side)  # the revision, on the scanned foot's side
+    before = last_record(done[1].artifact_ids, "last.json")["achieved"]["ball_girth_mm"]
+    after = last_record(again[1].artifact_ids, "last.json")["achieved"]["ball_girth_mm"]
+    assert after - before == pytest.approx(4.0, abs=1.0)
+    assert [o.state for o in again][2] == StageState.SUCCEEDED  # and its patterns are cut for the new last

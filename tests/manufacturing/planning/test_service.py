@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair, TrackingEvent, WorkOrder, WorkOrderOperation
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
+from manufacturing.inventory import service as inventory
 from manufacturing.planning import service
-from manufacturing.planning.errors import OperationEventError
+from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.factory import default_factory
 from manufacturing.planning.routing import TEMPLATES, RoutingInputs
 from manufacturing.planning.work_orders import EventType, OperationState, WorkOrderState
+from tests.manufacturing.inventory.stock import stock_up
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)  # a Monday, inside the early shift
 DERBY = RoutingInputs("derby", piece_count=8, seam_length_mm=1800.0, eyelets=10)
-BOM = {"lines": [{"material": "calf-black", "quantity": 0.21, "unit": "m2"}], "cost_eur": 48.5}
+BOM = {"lines": [{"material_id": "full-grain-cowhide-b", "quantity": 0.21, "unit": "m2"}], "cost_eur": 48.5}
 
 
 @dataclass
@@ -72,8 +74,10 @@ def event(db: PlanningDb, wo: int, kind: EventType, op: str = "work_order", minu
 
 
 def test_release_twice_is_one_work_order_with_its_snapshot(db: PlanningDb) -> None:
-    first = release(db, db.pair_ids[0])
-    assert first.first and first.work_order.state == WorkOrderState.WAITING
+    first = release(db, db.pair_ids[0])  # nothing in stock: stored, awaiting material, with the reason
+    assert first.first and first.work_order.state == WorkOrderState.AWAITING_MATERIAL
+    assert [s.to_dict() for s in first.work_order.shortages] == [
+        {"material_id": "full-grain-cowhide-b", "needed": 0.21, "available": 0.0, "unit": "m2"}]  # fmt: skip
     slower = {
         **TEMPLATES,
         "cutting": TEMPLATES["cutting"].__class__(**{**TEMPLATES["cutting"].__dict__, "setup_min": 99.0}),
@@ -90,9 +94,14 @@ def test_release_twice_is_one_work_order_with_its_snapshot(db: PlanningDb) -> No
 
 def test_events_move_the_derived_states_and_repeat_harmlessly(db: PlanningDb) -> None:
     wo = release(db, db.pair_ids[1]).work_order.id
-    with pytest.raises(OperationEventError, match="waiting_material"):
+    with pytest.raises(AwaitingMaterialError, match=r"full-grain-cowhide-b needs 0\.21 m2, 0 m2 available"):
         event(db, wo, EventType.STARTED, "cutting", 1)
-    assert event(db, wo, EventType.MATERIAL_RESERVED, minute=1).work_order.state == WorkOrderState.READY
+    with pytest.raises(OperationEventError, match="recorded by inventory"):
+        event(db, wo, EventType.MATERIAL_RESERVED, minute=1)
+    with session_scope(db.sessions) as session:  # the leather arrives: the receipt reserves it
+        received = inventory.receive_lot(session, "full-grain-cowhide-b", 4.6, batch="H-1", now=T0)
+        assert received.retried.reserved == (wo,)
+        assert service.work_order_status(session, wo).state == WorkOrderState.READY
     started = event(db, wo, EventType.STARTED, "cutting", 2, station="cutting-1", event_id="evt-cut-start")
     assert started.first and started.work_order.progress.of("cutting").state == OperationState.IN_PROGRESS
     repeat = event(db, wo, EventType.STARTED, "cutting", 2, station="cutting-1", event_id="evt-cut-start")
@@ -104,14 +113,15 @@ def test_events_move_the_derived_states_and_repeat_harmlessly(db: PlanningDb) ->
         event(db, wo, EventType.STARTED, "lasting", 10)
     with session_scope(db.sessions) as session:
         rows = session.scalars(select(TrackingEvent).where(TrackingEvent.pair_id == db.pair_ids[1])).all()
-        assert [r.event_type for r in rows] == ["material_reserved", "started", "finished"]
-        assert rows[1].station == "cutting-1" and rows[1].payload["work_order_id"] == wo
+        assert [r.event_type for r in rows] == ["material_short", "material_reserved", "started", "finished"]
+        assert rows[2].station == "cutting-1" and rows[2].payload["work_order_id"] == wo
         assert service.work_order_status(session, wo).state == WorkOrderState.IN_PROGRESS
 
 
 def test_a_failed_final_inspection_sends_the_pair_back_to_finishing(db: PlanningDb) -> None:
+    stock_up(db.sessions)
     wo = release(db, db.pair_ids[2]).work_order
-    event(db, wo.id, EventType.MATERIAL_RESERVED)
+    assert wo.state == WorkOrderState.READY
     minute = 1
     for op in wo.routing["operations"][:6]:
         event(db, wo.id, EventType.STARTED, op["code"], minute)
@@ -125,10 +135,10 @@ def test_a_failed_final_inspection_sends_the_pair_back_to_finishing(db: Planning
 
 
 def test_the_factory_is_stored_and_a_reschedule_plans_every_open_operation(db: PlanningDb) -> None:
+    stock_up(db.sessions)
     for pair_id in db.pair_ids:
         release(db, pair_id)
     wo = release(db, db.pair_ids[0]).work_order.id
-    event(db, wo, EventType.MATERIAL_RESERVED)
     event(db, wo, EventType.STARTED, "cutting", 1, station="cutting-2")
     with session_scope(db.sessions) as session:
         service.store_factory(session, default_factory())

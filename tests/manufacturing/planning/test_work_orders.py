@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from manufacturing.planning.errors import OperationEventError
+from manufacturing.inventory.model import Shortage
+from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.routing import TEMPLATES, Routing, RoutingInputs, route
 from manufacturing.planning.work_orders import (
     EventType,
@@ -35,7 +36,7 @@ def done(op: str, minute: int) -> list[OperationFact]:
 
 def test_a_new_work_order_waits_for_its_material() -> None:
     progress = derive_progress(OPS, [])
-    assert progress.state == WorkOrderState.WAITING
+    assert progress.state == WorkOrderState.AWAITING_MATERIAL and progress.shortages == ()
     assert states([])["cutting"] == OperationState.WAITING_MATERIAL
     assert states([])["skiving"] == OperationState.PENDING
 
@@ -44,6 +45,22 @@ def test_reserved_material_makes_the_first_operation_ready() -> None:
     s = states([fact(EventType.MATERIAL_RESERVED)])
     assert s["cutting"] == OperationState.READY and s["skiving"] == OperationState.PENDING
     assert derive_progress(OPS, [fact(EventType.MATERIAL_RESERVED)]).state == WorkOrderState.READY
+
+
+def test_a_shortage_fact_says_why_the_work_order_awaits_material_until_the_kit_is_reserved() -> None:
+    short = {"material_id": "full-grain-cowhide-b", "needed": 0.33, "available": 0.1, "unit": "m2"}
+    facts = [OperationFact(EventType.MATERIAL_SHORT, "work_order", T0, payload={"shortages": [short]})]
+    progress = derive_progress(OPS, facts)
+    assert progress.state == WorkOrderState.AWAITING_MATERIAL and not progress.material_reserved
+    assert progress.shortages == (Shortage("full-grain-cowhide-b", 0.33, 0.1, "m2"),)
+    with pytest.raises(AwaitingMaterialError) as refused:
+        check_event(OPS, progress, fact(EventType.STARTED, "cutting", 1))
+    assert refused.value.http_status == 409 and isinstance(refused.value, OperationEventError)
+    assert "full-grain-cowhide-b needs 0.33 m2, 0.1 m2 available (short 0.23 m2)" in refused.value.message
+    assert refused.value.details["shortages"] == [short]
+    check_event(OPS, progress, fact(EventType.BLOCKED, "cutting", 1))  # a blocked note is still accepted
+    reserved = derive_progress(OPS, [*facts, fact(EventType.MATERIAL_RESERVED, minute=5)])
+    assert reserved.state == WorkOrderState.READY and reserved.shortages == () and reserved.material_reserved
 
 
 def test_start_finish_and_the_next_operation_becomes_ready() -> None:
@@ -97,7 +114,7 @@ def test_all_done_and_cancelled() -> None:
 
 def test_events_that_contradict_the_state_are_refused() -> None:
     progress = derive_progress(OPS, [])
-    with pytest.raises(OperationEventError, match="waiting_material"):
+    with pytest.raises(AwaitingMaterialError, match="awaits material: its components are not reserved"):
         check_event(OPS, progress, fact(EventType.STARTED, "cutting"))
     progress = derive_progress(OPS, [fact(EventType.MATERIAL_RESERVED)])
     with pytest.raises(OperationEventError, match="pending"):

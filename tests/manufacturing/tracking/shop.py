@@ -18,10 +18,11 @@ from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
+from tests.manufacturing.inventory.stock import receive_opening_stock
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)  # a Monday, inside the early shift
 DERBY = RoutingInputs("derby", piece_count=8, seam_length_mm=1800.0, eyelets=10)
-BOM = {"lines": [{"material": "calf-black", "quantity": 0.21, "unit": "m2"}], "cost_eur": 48.5}
+BOM = {"lines": [{"material_id": "full-grain-cowhide-b", "quantity": 0.21, "unit": "m2"}], "cost_eur": 48.5}
 DERBY_OPERATIONS = ["cutting", "skiving", "closing_machine", "lasting", "sole_attaching", "finishing", "qc_final",
                     "packing"]  # fmt: skip
 
@@ -49,6 +50,7 @@ def make_shop(url: str, pairs: int = 3, due_hours: float = 48.0) -> Shop:
         rows = [Pair(serial=f"CS26-TRK{k:03d}", order_id=order.id, design_id=design.id) for k in range(pairs)]
         session.add_all(rows)
         session.flush()
+        receive_opening_stock(session)  # the kits are reserved at release
         work_orders = {}
         for p in rows:
             released = planning.release_work_order(session, p.id, DERBY, BOM, due_at=T0 + timedelta(hours=due_hours),

@@ -41,8 +41,9 @@ def test_duplicates_and_shuffled_delivery_give_the_same_states(shop: Shop) -> No
     random.Random(7).shuffle(shuffled)
     for k in range(0, len(shuffled), 4):
         send(shop, shuffled[k : k + 4])
-    assert count(shop, TrackingEvent) == len(messages_a) + len(messages_b)
-    assert count(shop, LedgerEntry) == len(messages_a) + len(messages_b)
+    kits = len(shop.serials)  # one inventory fact per pair: its kit reserved at release
+    assert count(shop, TrackingEvent) == len(messages_a) + len(messages_b) + kits
+    assert count(shop, LedgerEntry) == len(messages_a) + len(messages_b) + kits
     with session_scope(shop.sessions) as session:
         pa, pb = pair_progress(session, a), pair_progress(session, b)
     assert pa["work_order"]["state"] == pb["work_order"]["state"] == "done"
@@ -112,11 +113,13 @@ def test_days_sealed_and_an_edit_on_a_sealed_day_caught(shop: Shop) -> None:
     send(shop, full_run(shop.serials[0]), now=T0)
     with session_scope(shop.sessions) as session:
         sealed = seal_days(session, now=T0 + timedelta(days=1))
-        assert [(d, n) for d, _, n in sealed] == [(T0.date().isoformat(), 18)]
+        # the 18 readings of the first pair and the 3 pairs' kit reservations at release
+        assert [(d, n) for d, _, n in sealed] == [(T0.date().isoformat(), 18 + len(shop.serials))]
         ingest(session, parse_events(full_run(shop.serials[1])), now=T0 + timedelta(days=1))
         assert verify_all(session).ok
     with session_scope(shop.sessions) as session:
-        row = session.scalars(select(LedgerEntry).where(LedgerEntry.seq == 3, LedgerEntry.day == "2026-03-16")).one()
+        # seq 4: after the kit reservation, material reserved and issued, the cutter (W-7) starts
+        row = session.scalars(select(LedgerEntry).where(LedgerEntry.seq == 4, LedgerEntry.day == "2026-03-16")).one()
         row.body = row.body.replace("W-7", "W-8")
         row.entry_hash = sha256_hex(row.body)  # a careful forger rehashes the entry
     with session_scope(shop.sessions) as session:

@@ -26,7 +26,7 @@ const REVISE_DELAY_MS = 500; // material and option changes re-price after the c
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  email: "", scanFile: null, scan: null, styles: [], style: null, choices: {}, sizeEu: null,
+  account: null, scan: null, styles: [], style: null, choices: {}, sizeEu: null,
   design: null, glbDesignId: null, logo: null, pending: 0,
 };
 const timings = {
@@ -214,6 +214,7 @@ function options() {
   };
   if (state.logo && state.style.pieces.some((p) => p.name === LOGO_PIECE)) {
     chosen.logo = {
+      image_sha256: state.logo.sha256,
       piece: LOGO_PIECE,
       position: [Number($("logo-u").value), Number($("logo-v").value)],
       width_mm: Number($("logo-width").value),
@@ -230,9 +231,9 @@ let requestSerial = 0;
 async function revise({ geometry }) {
   clearTimeout(reviseTimer);
   const serial = ++requestSerial;
-  const body = { options: options(), email: state.email, foot_scan_id: state.scan.id };
+  const body = { options: options(), foot_scan_id: state.scan.id };
   if (state.sizeEu !== null) body.size_eu = state.sizeEu;
-  if (state.design && state.design.customer_email === state.email) body.revises = state.design.id;
+  if (state.design) body.revises = state.design.id;
   say(geometry ? "Fitting the style on your last…" : "Updating the price…");
   $("order").disabled = true;
   const started = performance.now();
@@ -245,7 +246,6 @@ async function revise({ geometry }) {
     return;
   }
   const design = await response.json();
-  design.customer_email = state.email;
   timings.lastDesignMs = performance.now() - started;
   state.design = design;
   showDesign(design);
@@ -286,22 +286,14 @@ function fillSizes(current) {
 // ------------------------------------------------------------------------------------------------ steps
 
 async function uploadScan(file) {
-  state.email = $("email").value.trim();
-  if (!$("email").checkValidity() || !state.email) {
-    say("Please give your e-mail address first.", "error");
-    $("email").focus();
-    return;
-  }
   say(`Measuring ${file.name}…`);
   const form = new FormData();
   form.append("scan", file);
-  form.append("email", state.email);
   const response = await fetch("/api/scans", { method: "POST", body: form });
   if (!response.ok) {
     say(`Could not measure this scan: ${await problem(response)}`, "error");
     return;
   }
-  state.scanFile = file;
   state.scan = await response.json();
   showMeasurements(state.scan);
   $("step-style").disabled = false;
@@ -395,12 +387,24 @@ function showPieces(style) {
   }
 }
 
-function loadLogo(file) {
+async function loadLogo(file) {
+  // Stored first (the workshop needs the image, not just the picture on screen), then drawn from the file.
+  const form = new FormData();
+  form.append("image", file);
+  const response = await fetch("/api/logos", { method: "POST", body: form });
+  if (!response.ok) {
+    say(`The logo was not accepted: ${await problem(response)}`, "error");
+    $("logo").value = "";
+    return;
+  }
+  const stored = await response.json();
   const url = URL.createObjectURL(file);
   new THREE.TextureLoader().load(url, (texture) => {
     texture.colorSpace = THREE.SRGBColorSpace;
     state.logo?.texture.dispose();
-    state.logo = { texture, aspect: texture.image.width / texture.image.height, name: file.name };
+    state.logo = {
+      texture, aspect: texture.image.width / texture.image.height, name: file.name, sha256: stored.image_sha256,
+    };
     $("logo-remove").hidden = false;
     placeLogo();
     render();
@@ -414,15 +418,9 @@ async function placeOrder(event) {
   if (!state.design) return;
   $("order").disabled = true;
   say("Placing your order…");
-  let scan = state.scanFile;
-  if (!scan) {
-    const blob = await (await fetch(state.scan.links.upload)).blob();
-    scan = new File([blob], state.scan.original_filename);
-  }
+  // The design revision on screen is what gets made: its scan, last and choices are stored already.
   const form = new FormData();
-  form.append("scan", scan);
-  form.append("options", JSON.stringify(options()));
-  form.append("email", state.email);
+  form.append("design_id", String(state.design.id));
   const response = await fetch("/api/orders", { method: "POST", body: form });
   if (!response.ok) {
     say(`The order was not placed: ${await problem(response)}`, "error");
@@ -474,7 +472,28 @@ function setSize(sizeEu) {
   return revise({ geometry: true });
 }
 
+/** The signed-in account, or off to the sign-in page (scans, designs and orders are kept per customer). */
+async function signedIn() {
+  const response = await fetch("/api/auth/me");
+  if (response.status === 401) {
+    const here = window.location.pathname + window.location.search;
+    window.location.assign(`/login/?next=${encodeURIComponent(here)}`);
+    return null;
+  }
+  if (!response.ok) throw new Error(await problem(response));
+  return response.json();
+}
+
+async function signOut() {
+  await fetch("/api/auth/logout", { method: "POST" });
+  window.location.assign("/login/?next=/configurator/");
+}
+
 async function start() {
+  state.account = await signedIn();
+  if (!state.account) return;
+  $("account").textContent = state.account.email;
+  $("sign-out").addEventListener("click", signOut);
   const response = await fetch("/api/styles");
   state.styles = await response.json();
   showStyles(state.styles);
@@ -502,8 +521,6 @@ async function start() {
   for (const id of ["hand-stitching", "memory-foam", "pairs"]) $(id).addEventListener("change", scheduleRevision);
   $("design").addEventListener("submit", placeOrder);
   const params = new URLSearchParams(window.location.search);
-  if (params.get("email")) $("email").value = params.get("email");
-  state.email = $("email").value.trim();
   if (params.get("design")) await reopen(params.get("design"));
   document.body.dataset.started = "true";
 }

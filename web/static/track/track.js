@@ -1,5 +1,6 @@
-// The tracking page: an order's pairs and where each pair's production run is (GET /api/orders/{number}),
-// polled every 2 s until every run has finished.
+// The tracking page: an order's pairs, where each pair's preparation run is (GET /api/orders/{number}), its
+// progress on the shop floor with the ETA (GET /api/pairs/{serial}/progress) and its provenance QR code.
+// Polled every 2 s until every run has finished.
 const POLL_MS = 2000;
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 const STAGE_TITLES = {
@@ -57,7 +58,7 @@ function show(order) {
     const list = document.createElement("ol");
     list.className = "stages";
     for (const name of run.planned_stages) list.append(stageRow(name, byName[name]));
-    article.append(summary, progress, list);
+    article.append(summary, progress, list, workshop(pair.serial));
     box.append(article);
     finished &&= FINISHED.has(run.state);
   }
@@ -67,8 +68,47 @@ function show(order) {
   return finished;
 }
 
+/** The pair in the workshop: its work order's state, operations done, ETA, and the label's QR code. */
+function workshop(serial) {
+  const section = document.createElement("section");
+  section.className = "workshop";
+  const line = document.createElement("p");
+  line.className = "work-order";
+  line.textContent = "In the workshop: not started yet.";
+  const qr = document.createElement("a");
+  qr.href = `/pairs/${encodeURIComponent(serial)}/provenance`;
+  qr.title = "Provenance of this pair (the QR code on its label)";
+  const image = document.createElement("img");
+  image.src = `/api/pairs/${encodeURIComponent(serial)}/qr.svg`;
+  image.alt = `QR code of pair ${serial}`;
+  image.width = 96;
+  qr.append(image);
+  section.append(line, qr);
+  fetch(`/api/pairs/${encodeURIComponent(serial)}/progress`).then(async (response) => {
+    if (!response.ok) return;
+    const progress = await response.json();
+    const wo = progress.work_order;
+    if (!wo) return;
+    const done = wo.operations.filter((o) => o.state === "done").length;
+    let text = `In the workshop: ${wo.state.replaceAll("_", " ")} · ${done} of ${wo.operations.length} operations done`;
+    // The ETA counts work, not the wait for material: shown once the kit is reserved.
+    if (progress.eta && wo.state !== "awaiting_material") {
+      text += ` · ready about ${new Date(progress.eta.eta).toLocaleString()}`;
+    }
+    else if (wo.state === "done") text += " · finished";
+    line.textContent = text;
+    line.dataset.state = wo.state;
+  });
+  return section;
+}
+
 async function poll(number) {
   const response = await fetch(`/api/orders/${encodeURIComponent(number)}`);
+  if (response.status === 401) { // an order is its customer's: sign in, then come back here
+    const here = window.location.pathname + window.location.search;
+    window.location.assign(`/login/?next=${encodeURIComponent(here)}`);
+    return;
+  }
   if (!response.ok) {
     let detail = response.statusText;
     try { detail = (await response.json()).detail ?? detail; } catch { /* not a problem document */ }

@@ -1,0 +1,130 @@
+"""Accounts: register a customer, add staff, sign in under the rate limit, end sessions, disable.
+
+Services never commit; each call takes ``now`` (aware UTC; the clock by default). A failed login is stored
+even though the caller's transaction then raises: ``authenticate`` returns the outcome and the caller
+commits before raising (web/api/auth.py), so the rate limit sees every failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from geometry.errors import InputError, NotFoundError
+from manufacturing.accounts import repository
+from manufacturing.accounts.errors import AccountExistsError, AuthenticationError, TooManyLoginAttemptsError
+from manufacturing.accounts.passwords import hash_password, needs_rehash, verify_password
+from manufacturing.accounts.rate_limit import Attempt, LoginPolicy, retry_after_s
+from manufacturing.accounts.roles import Role
+from manufacturing.db import repositories
+from manufacturing.db.models import LoginAttempt, UserAccount, utc_now
+
+_KEEP_ATTEMPTS = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for: the account, its role and (for customers) its customer record."""
+
+    account_id: int
+    email: str
+    role: Role
+    customer_id: int | None
+    token_version: int
+
+
+def _principal(account: UserAccount) -> Principal:
+    return Principal(account.id, account.email, Role(account.role), account.customer_id, account.token_version)
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise InputError(f"{email[:80]!r} is not an e-mail address", field="email")
+    return email
+
+
+def add_account(session: Session, email: str, password: str, role: Role | str, name: str = "") -> Principal:
+    """A new account; a customer's is linked to their customer record (made if the address has none yet)."""
+    email, role = normalise_email(email), Role(role)
+    if repository.find_account(session, email) is not None:
+        raise AccountExistsError(f"an account for {email} already exists", email=email)
+    customer_id = repositories.get_or_create_customer(session, email, name).id if role == Role.CUSTOMER else None
+    account = UserAccount(email=email, password_hash=hash_password(password), role=role.value,
+                          customer_id=customer_id)  # fmt: skip
+    repository.add(session, account)
+    return _principal(account)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    principal: Principal | None  # None: refused; commit (the attempt is stored), then raise ``error``
+    error: AuthenticationError | TooManyLoginAttemptsError | None
+
+
+def authenticate(
+    session: Session, email: str, password: str, client: str, now: datetime | None = None,
+    policy: LoginPolicy = LoginPolicy(),  # noqa: B008 - frozen
+) -> LoginOutcome:  # fmt: skip
+    """Check a login under the rate limit. A locked address or client is refused before the password is
+    checked (and the refusal is not counted, so waiting is enough to get back in)."""
+    now = now or utc_now()
+    email = email.strip().lower()[:320]
+    client = client[:64]
+    since = now - policy.window
+    wait_s = retry_after_s(
+        [Attempt(a.attempted_at, a.succeeded) for a in repository.attempts_since(session, since, email=email)],
+        [Attempt(a.attempted_at, a.succeeded) for a in repository.attempts_since(session, since, client=client)],
+        now, policy,
+    )  # fmt: skip
+    if wait_s > 0:
+        retry = max(1, round(wait_s))
+        return LoginOutcome(None, TooManyLoginAttemptsError(
+            f"too many failed logins; try again in {retry} s", retry_after_s=retry))  # fmt: skip
+    account = repository.find_account(session, email)
+    ok = verify_password(account.password_hash if account else None, password)
+    ok = ok and account is not None and account.disabled_at is None
+    repository.prune_attempts(session, now - _KEEP_ATTEMPTS)
+    repository.add(session, LoginAttempt(email=email, client=client, succeeded=ok, attempted_at=now))
+    if not ok or account is None:
+        return LoginOutcome(None, AuthenticationError("wrong e-mail address or password"))
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return LoginOutcome(_principal(account), None)
+
+
+def principal_of(session: Session, account_id: int, token_version: int) -> Principal:
+    """The account a session token names, if the token is still current (not logged out, not disabled)."""
+    account = repository.get_account(session, account_id)
+    if account is None or account.disabled_at is not None or account.token_version != token_version:
+        raise AuthenticationError("the session has ended; sign in again")
+    return _principal(account)
+
+
+def end_sessions(session: Session, account_id: int) -> None:
+    """Log out everywhere: every token issued so far stops working."""
+    account = repository.get_account(session, account_id)
+    if account is not None:
+        account.token_version += 1
+
+
+def set_password(session: Session, email: str, password: str) -> None:
+    account = _account(session, email)
+    account.password_hash = hash_password(password)
+    account.token_version += 1
+
+
+def disable(session: Session, email: str, now: datetime | None = None) -> None:
+    _account(session, email).disabled_at = now or utc_now()
+
+
+def list_accounts(session: Session) -> list[Principal]:
+    return [_principal(a) for a in repository.accounts(session)]
+
+
+def _account(session: Session, email: str) -> UserAccount:
+    account = repository.find_account(session, normalise_email(email))
+    if account is None:
+        raise NotFoundError(f"no account for {email}", email=email)
+    return account

@@ -1,0 +1,119 @@
+"""Fit feedback over HTTP: a delivered pair's answers per region (toe, ball, instep, heel) make the next revision
+of its design's last; per style, the answers aggregate into suggested allowance changes. The rules are
+``manufacturing/feedback``'s (docs/feedback.md); each request is one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from configurator.styles.library import STYLES
+from geometry.errors import NotFoundError
+from manufacturing.accounts.service import Principal
+from manufacturing.db.models import Pair
+from manufacturing.db.session import session_scope
+from manufacturing.feedback import repository
+from manufacturing.feedback.aggregate import MIN_CHANGE_MM, MIN_SAMPLES, feedback_summary, summarise_style
+from manufacturing.feedback.service import Revision, submit_fit_feedback
+from manufacturing.tracking.repository import get_pair_by_serial
+from web.api.auth import CustomerSideDep, PatternsDep, owns
+from web.api.deps import ResourcesDep
+
+router = APIRouter(tags=["feedback"])
+
+
+class FitFeedbackIn(BaseModel):
+    answers: dict[str, Any] = Field(
+        description='Per region (toe, ball, instep, heel): "tight", "right" or "loose", or {"answer", "text", '
+        '"detail"} (toe detail: "length" or "height").',
+        examples=[{"ball": "tight", "toe": {"answer": "tight", "detail": "height", "text": "pressed on top"}}],
+    )
+    comment: str = Field("", max_length=2000)
+
+
+def _revision_json(revision: Revision | None) -> dict[str, Any] | None:
+    if revision is None:
+        return None
+    return {
+        "id": revision.id, "last_key": revision.last_key, "revision": revision.revision,
+        "measured": revision.measured, "changes": revision.changes, "max_error_mm": revision.max_error_mm,
+        "parameters": revision.parameters, "artifact_url": f"/api/artifacts/{revision.artifact_id}/content",
+    }  # fmt: skip
+
+
+@router.post("/api/pairs/{serial}/fit-feedback", status_code=status.HTTP_201_CREATED)
+def post_fit_feedback(
+    resources: ResourcesDep, principal: CustomerSideDep, serial: str, body: FitFeedbackIn, response: Response
+) -> dict[str, Any]:
+    """Store a delivered pair's feedback (`201`) and, when it asks for changes, the next revision of its design's
+    last (`revision`, made from `base`). The same answers again change nothing (`200`, `first: false`). `409
+    feedback_conflict`: not delivered yet, other answers already stored, or no fitted last; `422
+    feedback_error`: an unknown region, answer or detail. About 2 s when a revision is made (the last is
+    solved again)."""
+    with session_scope(resources.sessions) as session:
+        pair = _owned_pair(session, principal, serial)
+        submitted = submit_fit_feedback(session, resources.store, pair.id, body.answers, comment=body.comment)
+        if not submitted.first:
+            response.status_code = status.HTTP_200_OK
+        return {
+            "feedback_id": submitted.feedback_id,
+            "pair_serial": pair.serial,
+            "changes": submitted.changes,
+            "revision": _revision_json(submitted.revision),
+            "base": _revision_json(submitted.base),
+            "first": submitted.first,
+        }
+
+
+@router.get("/api/pairs/{serial}/fit-feedback")
+def read_fit_feedback(resources: ResourcesDep, principal: CustomerSideDep, serial: str) -> dict[str, Any]:
+    """The pair's feedback (404 when there is none) and the last revision it made, if any."""
+    with session_scope(resources.sessions) as session:
+        pair = _owned_pair(session, principal, serial)
+        feedback = repository.feedback_of_pair(session, pair.id)
+        if feedback is None:
+            raise NotFoundError(f"pair {serial} has no fit feedback", serial=serial)
+        revision = repository.revision_of_feedback(session, feedback.id)
+        return {
+            "feedback_id": feedback.id, "pair_serial": pair.serial, "style": feedback.style,
+            "answers": feedback.answers, "comment": feedback.comment, "received_at": feedback.received_at.isoformat(),
+            "revision": None if revision is None else _revision_json(Revision.of(revision)),
+        }  # fmt: skip
+
+
+def _owned_pair(session: Session, principal: Principal, serial: str) -> Pair:
+    """The pair by serial; a customer's only if it is theirs (someone else's reads as missing)."""
+    pair = get_pair_by_serial(session, serial)
+    if not owns(principal, pair.order.customer_id):
+        raise NotFoundError(f"pair {serial} does not exist", serial=serial)
+    return pair
+
+
+MinSamples = Query(MIN_SAMPLES, ge=1, le=10_000, description="Answers a region needs before a change is suggested.")
+
+
+@router.get("/api/feedback/styles")
+def list_style_feedback(
+    resources: ResourcesDep, _workshop: PatternsDep, min_samples: int = MinSamples
+) -> dict[str, Any]:
+    """Per style with feedback: answers per region and the suggested allowance changes (mm)."""
+    with session_scope(resources.sessions) as session:
+        summary = feedback_summary(session, min_samples=min_samples)
+    return {"min_samples": min_samples, "styles": [s.to_json() for s in summary.values()]}
+
+
+@router.get("/api/feedback/styles/{style}")
+def read_style_feedback(
+    resources: ResourcesDep, _workshop: PatternsDep, style: str, min_samples: int = MinSamples
+) -> dict[str, Any]:
+    """One style's aggregate (zeros when nobody answered yet); `404` for a style that is not in the library."""
+    if style not in STYLES:
+        raise NotFoundError(f"style {style!r} is not in the library", style=style)
+    with session_scope(resources.sessions) as session:
+        summary = feedback_summary(session, min_samples=min_samples).get(style)
+    if summary is None:
+        summary = summarise_style(style, [], min_samples=min_samples, min_change_mm=MIN_CHANGE_MM)
+    return {"min_samples": min_samples, **summary.to_json()}

@@ -1,0 +1,85 @@
+"""``cspms user add|list|disable|password``: accounts for staff, pattern makers and administrators (customers
+register themselves on the configurator). Passwords come from a prompt or stdin, never from the command line
+(where they would land in the shell history and the process list)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from web.cli.database import session_factory
+
+user_app = typer.Typer(
+    help="Accounts: add staff, pattern makers and administrators; list; disable.", no_args_is_help=True
+)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@user_app.command("add")
+def add_user(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address (their sign-in name).")],
+    role: Annotated[str, typer.Option(help="customer, staff, pattern_maker or admin.")] = "staff",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Add an account (at least 10 characters of password)."""
+    from manufacturing.accounts.roles import Role
+    from manufacturing.accounts.service import add_account
+    from manufacturing.db.session import session_scope
+
+    roles = [r.value for r in Role]
+    if role not in roles:
+        raise typer.BadParameter(f"{role!r} is not a role; use one of {', '.join(roles)}", param_hint="--role")
+    password = _password(password_stdin)
+    with session_scope(session_factory()) as session:
+        principal = add_account(session, email, password, Role(role))
+    typer.echo(f"added {principal.email} ({principal.role.value})")
+
+
+@user_app.command("list")
+def list_users(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Every account with its role."""
+    from manufacturing.accounts.service import list_accounts
+    from manufacturing.db.session import session_scope
+
+    with session_scope(session_factory()) as session:
+        rows = [{"email": p.email, "role": p.role.value, "customer_id": p.customer_id} for p in list_accounts(session)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['email']:40s} {row['role']}")
+
+
+@user_app.command("disable")
+def disable_user(email: Annotated[str, typer.Argument(help="The account's e-mail address.")]) -> None:
+    """Disable an account: it cannot sign in and its sessions end."""
+    from manufacturing.accounts.service import disable
+    from manufacturing.db.session import session_scope
+
+    with session_scope(session_factory()) as session:
+        disable(session, email)
+    typer.echo(f"disabled {email}")
+
+
+@user_app.command("password")
+def change_password(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a new password; every session of the account ends."""
+    from manufacturing.accounts.service import set_password
+    from manufacturing.db.session import session_scope
+
+    password = _password(password_stdin)
+    with session_scope(session_factory()) as session:
+        set_password(session, email, password)
+    typer.echo(f"password changed for {email}")
