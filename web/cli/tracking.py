@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -81,12 +80,6 @@ def mqtt_listen_command(
         listener.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def bench_tracking_command(
     database_url: Annotated[str, typer.Option(help="PostgreSQL server; a throwaway database is made on it.")] = (
         os.environ.get("CSPMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -117,6 +110,7 @@ def bench_tracking_command(
     from manufacturing.db.migrate import upgrade
     from manufacturing.db.models import Customer, Design, Order, Pair
     from manufacturing.db.session import make_engine, make_session_factory, session_scope
+    from manufacturing.pipeline.private_brokers import free_port
     from manufacturing.settings import Settings
     from manufacturing.tracking.bench import eta_error, run_load, sample_chain, synthetic_messages, tamper_campaign
     from web.api.auth import issue_token
@@ -145,7 +139,7 @@ def bench_tracking_command(
         engine.dispose()
         secret_key = secrets.token_urlsafe(32)
         auth = {"Authorization": f"Bearer {issue_token(Settings(secret_key=SecretStr(secret_key)), reader)}"}
-        port = _free_port()
+        port = free_port()
         with tempfile.TemporaryDirectory() as var:
             env = {**os.environ, "CSPMS_DATABASE_URL": url, "CSPMS_VAR_DIR": var, "CSPMS_SECRET_KEY": secret_key}
             server = subprocess.Popen(

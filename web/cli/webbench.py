@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from manufacturing.pipeline.private_brokers import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
@@ -32,12 +34,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking"
 DEFAULT_SCAN = Path("../shared/data/feet/find_template.obj")
 BUDGETS = {"first_render_ms": 2000.0, "colour_change_ms": 100.0, "new_preview_ms": 1500.0, "glb_bytes": 2_000_000}
 READY = "canvas#view[data-ready='true']"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -79,17 +75,23 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
-def make_design(page: Page, base_url: str, scan: Path, style: str, email: str) -> dict[str, Any]:
-    """A measured scan and a design on it, through the API (not timed)."""
+def sign_up(page: Page, base_url: str, email: str, password: str = "bench password 2026") -> None:
+    """A customer account, signed in on the page's context (its session cookie)."""
+    response = page.request.post(f"{base_url}/api/auth/register", data={"email": email, "password": password})
+    if not response.ok:
+        raise RuntimeError(f"POST /api/auth/register: {response.status} {response.text()}")
+
+
+def make_design(page: Page, base_url: str, scan: Path, style: str) -> dict[str, Any]:
+    """A measured scan and a design on it, through the API as the signed-in customer (not timed)."""
     scan_response = page.request.post(
         f"{base_url}/api/scans",
-        multipart={"scan": {"name": scan.name, "mimeType": "application/octet-stream", "buffer": scan.read_bytes()},
-                   "email": email},
+        multipart={"scan": {"name": scan.name, "mimeType": "application/octet-stream", "buffer": scan.read_bytes()}},
     )  # fmt: skip
     if not scan_response.ok:
         raise RuntimeError(f"POST /api/scans: {scan_response.status} {scan_response.text()}")
     options = {"style": style, "pieces": {}, "fit_preference": "regular"}
-    body = {"options": options, "email": email, "foot_scan_id": scan_response.json()["id"]}
+    body = {"options": options, "foot_scan_id": scan_response.json()["id"]}
     design = page.request.post(f"{base_url}/api/designs", data=body)
     if not design.ok:
         raise RuntimeError(f"POST /api/designs: {design.status} {design.text()}")
@@ -127,22 +129,24 @@ def run_web_benchmark(base_url: str, browser: Browser, scan: Path, repeats: int)
     """Figures of the configurator on ``base_url`` (a running app) in ``browser``."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    design = make_design(page, base_url, scan, "derby", "bench@example.com")
+    sign_up(page, base_url, f"bench-{uuid.uuid4().hex[:8]}@example.com")
+    design = make_design(page, base_url, scan, "derby")
+    signed_in = context.storage_state()  # the session cookie, for the fresh contexts below
     context.close()
 
     first_render = []
     for _ in range(repeats):
         # A fresh context each time: nothing cached, as a customer opening the page.
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, storage_state=signed_in)
         page = context.new_page()
-        page.goto(f"{base_url}/configurator/?design={design['id']}&email=bench@example.com")
+        page.goto(f"{base_url}/configurator/?design={design['id']}")
         page.wait_for_selector(READY, timeout=30_000)
         first_render.append(float(page.evaluate("window.cspms.timings.firstRenderMs")))
         context.close()
 
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, storage_state=signed_in)
     page = context.new_page()
-    page.goto(f"{base_url}/configurator/?design={design['id']}&email=bench@example.com")
+    page.goto(f"{base_url}/configurator/?design={design['id']}")
     page.wait_for_selector(READY, timeout=30_000)
     hexes = [f"#{(0x203040 + i * 0x0A0B0C) % 0xFFFFFF:06x}" for i in range(max(repeats, 5) * 4)]
     colour = [float(v) for v in page.evaluate(_COLOUR_CHANGE_JS, hexes)]
