@@ -4,6 +4,7 @@ in-process ``cspms order run``; the caller owns the transaction.
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
 from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState, utc_now
 from manufacturing.pipeline.stages import STAGES, StageContext, StageOutput
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,10 @@ def record_stage_error(
     stage = STAGES[stage_name]
     run = repositories.get_pipeline_run(session, run_id)
     stage_run = _stage_run_for(session, run, stage_name, stage.version)
+    if stage_run.state in (StageState.SUCCEEDED, StageState.REUSED):
+        # A duplicate delivery lost the race to a copy that finished: its error changes nothing that is done.
+        log.info("stage %s of run %d is done already; ignoring a late error: %s", stage_name, run_id, exc)
+        return _outcome(stage_run)
     if count_attempt:
         stage_run.attempts += 1
     code = exc.code if isinstance(exc, CspmsError) else "internal_error"

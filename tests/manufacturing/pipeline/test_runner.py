@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from sqlalchemy import select
 
 from manufacturing.db import repositories
 from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState, WorkOrder
@@ -134,3 +135,22 @@ def test_a_reorder_after_fit_feedback_is_made_on_the_newest_last_revision(
     after = last_record(again[1].artifact_ids, "last.json")["achieved"]["ball_girth_mm"]
     assert after - before == pytest.approx(4.0, abs=1.0)
     assert [o.state for o in again][2] == StageState.SUCCEEDED  # and its patterns are cut for the new last
+
+
+def test_a_late_error_from_a_duplicate_delivery_does_not_undo_a_finished_stage(
+    resources: Resources, find_template_bytes: bytes
+) -> None:
+    from manufacturing.pipeline.runner import record_stage_error
+
+    placed = place(resources, find_template_bytes)
+    done = run_pipeline_in_process(resources, placed.run_ids[0])
+    with session_scope(resources.sessions) as session:
+        outcome = record_stage_error(session, placed.run_ids[0], "last.fit", RuntimeError("duplicate key"), final=True)
+    assert outcome.state == done[1].state == StageState.SUCCEEDED
+    with session_scope(resources.sessions) as session:
+        run = session.get(PipelineRun, placed.run_ids[0])
+        assert run.state is RunState.SUCCEEDED
+        stage_run = session.scalars(
+            select(StageRun).where(StageRun.pipeline_run_id == run.id, StageRun.stage == "last.fit")
+        ).one()
+        assert (stage_run.attempts, stage_run.error_code) == (1, None)
