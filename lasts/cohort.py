@@ -70,7 +70,9 @@ def _smoothstep(t: np.ndarray) -> np.ndarray:
     return t * t * (3 - 2 * t)
 
 
-def deform_template(template: MeasuredFoot, targets: FootTargets, rng: np.random.Generator) -> GeneratedFoot:
+def deform_template(
+    template: MeasuredFoot, targets: FootTargets, rng: np.random.Generator, bump_sigma_mm: float = 1.5
+) -> GeneratedFoot:
     v = template.surface.vertices.copy()
     faces = template.surface.faces
     m0 = template.measurements
@@ -86,10 +88,10 @@ def deform_template(template: MeasuredFoot, targets: FootTargets, rng: np.random
     v[:, 0] = a * x + b * x * x
     # Smooth bumps along the normals make every foot different.
     normals = trimesh.Trimesh(v, faces, process=False).vertex_normals
-    for _ in range(4):
+    for _ in range(4 if bump_sigma_mm > 0 else 0):
         centre = v[rng.integers(len(v))]
         weight = np.exp(-np.sum((v - centre) ** 2, axis=1) / (2 * 30.0**2))
-        v += normals * (weight * rng.normal(0.0, 1.5))[:, None]
+        v += normals * (weight * rng.normal(0.0, bump_sigma_mm))[:, None]
     # Height scale for the ball girth, on the template's ball plane carried through the deformation.
     mtp1 = template.landmarks.mtp1.copy()
     mtp5 = template.landmarks.mtp5.copy()

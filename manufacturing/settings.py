@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         SecretStr("dev-only-change-me"),
         description="Key for signing sessions and tokens. Must be set to a long random value in production.",
     )
+    foot_template_path: Path = Field(
+        Path("../shared/data/feet/find_template.obj"),
+        description="The foot mesh typed measurements deform (the FIND template of ../shared/data; relative to "
+        "the working directory, like `var_dir`).",
+    )
     session_max_age_s: int = Field(
         12 * 3600, ge=60, description="How long a sign-in lasts (s) before the session token expires."
     )

@@ -161,3 +161,32 @@ def test_the_customer_designs_orders_and_tracks_a_pair(
     assert order["order_number"] == number
     assert errors == []
     context.close()
+
+
+def test_a_customer_without_a_scan_types_measurements_and_sees_the_shoe(base_url: str, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{base_url}/login/?next=/configurator/")
+    page.fill("#email", "typed@example.com")
+    page.fill("#password", "correct horse battery")
+    page.click("#register")
+    page.click("#register")
+    page.wait_for_url("**/configurator/")
+    page.click("#typed summary")
+    page.select_option("#typed-side", "left")
+    page.fill("#typed-length", "248")
+    page.fill("#typed-girth", "236")
+    page.click("#typed-use")
+    expect(page.locator("#measurements")).to_contain_text("248.0 mm", timeout=30_000)
+    expect(page.locator("#measurements")).to_contain_text("left")
+    page.click(".style[data-style='low_top_sneaker']")
+    expect(page.locator(READY)).to_be_attached(timeout=30_000)
+    assert _centre_pixel_is_not_background(page)
+    page.screenshot(path=ARTIFACTS / "7-typed-measurements-phone.png")
+    page.fill("#typed-girth", "120")  # a girth no 248 mm foot has: a clear message, the design stays
+    page.click("#typed-use")
+    expect(page.locator("#status")).to_contain_text("does not go with a foot 248 mm long")
+    assert errors == []
+    context.close()

@@ -41,6 +41,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/accounts"): ACCOUNTS,
     ("POST", "/api/accounts/{email}/disable"): ACCOUNTS,
     ("POST", "/api/scans"): CUSTOMER_SIDE,
+    ("POST", "/api/scans/typed"): CUSTOMER_SIDE,
     ("GET", "/api/scans/{scan_id}"): CUSTOMER_SIDE,
     ("GET", "/api/scans/{scan_id}/upload"): CUSTOMER_SIDE,
     ("POST", "/api/designs"): CUSTOMER_SIDE,

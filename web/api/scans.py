@@ -9,17 +9,18 @@ file reuses them instead of measuring again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import Response
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from geometry.errors import NotFoundError
+from geometry.errors import ConfigurationError, NotFoundError
 from geometry.exchange.meshes import sniff_mesh_format
 from lasts.scans import IngestOptions
+from lasts.typed_foot import TypedFoot, typed_foot_mesh
 from manufacturing.accounts.service import Principal
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
@@ -134,6 +135,34 @@ async def create_scan(
             return _describe(stored)
 
     return await run_in_threadpool(work)
+
+
+class TypedMeasurementsIn(BaseModel):
+    """A foot measured by hand (mm): the fitted last needs its length and ball girth; the width is optional."""
+
+    side: Literal["left", "right"]
+    foot_length_mm: float = Field(gt=0, le=1000)
+    ball_girth_mm: float = Field(gt=0, le=1000)
+    ball_width_mm: float | None = Field(None, gt=0, le=1000)
+    email: EmailStr | None = Field(None, description="Staff acting for a customer: the customer's e-mail.")
+
+
+@router.post("/typed", status_code=status.HTTP_201_CREATED, response_model=ScanOut)
+def create_typed_scan(resources: ResourcesDep, principal: CustomerSideDep, body: TypedMeasurementsIn) -> ScanOut:
+    """A foot from typed measurements instead of a scan: the template foot made to them (docs/measurements.md),
+    stored and measured like an uploaded scan, so designs and orders treat it the same. 422
+    `impossible_measurements` for values no foot has."""
+    customer_email = acting_customer_email(principal, str(body.email) if body.email is not None else None)
+    template = resources.settings.foot_template_path
+    if not template.is_file():
+        raise ConfigurationError(f"the template foot {template} is missing (CSPMS_FOOT_TEMPLATE_PATH)")
+    typed = TypedFoot(body.side, body.foot_length_mm, body.ball_girth_mm, body.ball_width_mm)
+    data = typed_foot_mesh(typed, template)
+    name = f"typed-{body.side}-{body.foot_length_mm:g}x{body.ball_girth_mm:g}.ply"
+    with session_scope(resources.sessions) as session:
+        stored = store_and_measure_scan(session, resources.store, customer_email=customer_email, filename=name,
+                                        data=data)  # fmt: skip
+        return _describe(stored)
 
 
 @router.get("/{scan_id}", response_model=ScanOut)

@@ -289,9 +289,28 @@ async function uploadScan(file) {
   say(`Measuring ${file.name}…`);
   const form = new FormData();
   form.append("scan", file);
-  const response = await fetch("/api/scans", { method: "POST", body: form });
+  await useFoot(await fetch("/api/scans", { method: "POST", body: form }), "this scan");
+}
+
+/** No scan: a foot made from typed measurements (POST /api/scans/typed), then used like a scan. */
+async function typeMeasurements(event) {
+  event.preventDefault();
+  const width = Number($("typed-width").value);
+  const body = {
+    side: $("typed-side").value,
+    foot_length_mm: Number($("typed-length").value),
+    ball_girth_mm: Number($("typed-girth").value),
+    ...(width > 0 ? { ball_width_mm: width } : {}),
+  };
+  say("Making your foot from its measurements…");
+  await useFoot(await fetch("/api/scans/typed", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  }), "these measurements");
+}
+
+async function useFoot(response, what) {
   if (!response.ok) {
-    say(`Could not measure this scan: ${await problem(response)}`, "error");
+    say(`Could not use ${what}: ${await problem(response)}`, "error");
     return;
   }
   state.scan = await response.json();
@@ -498,6 +517,7 @@ async function start() {
   state.styles = await response.json();
   showStyles(state.styles);
   $("scan").addEventListener("change", (e) => e.target.files[0] && uploadScan(e.target.files[0]));
+  $("typed-use").addEventListener("click", typeMeasurements);
   $("logo").addEventListener("change", (e) => e.target.files[0] && loadLogo(e.target.files[0]));
   $("logo-remove").addEventListener("click", () => {
     state.logo = null;
