@@ -90,6 +90,12 @@ def test_the_pair_list_filters_by_state_style_due_date_overdue_and_text(staffed:
     assert serials(pairs(client, q=s.ready[-5:].lower())) == {s.ready}
     assert pairs(client, q="%")["total"] == 0  # a LIKE wildcard is searched for, not used
     assert pairs(client, q="_")["total"] == 0
+    # Injection attempts are searched for as text (bound parameters), or refused by validation: no row leaks.
+    for attempt in ("' OR 1=1 --", "x' UNION SELECT serial FROM pair --", "\\'; DROP TABLE pair; --"):
+        assert pairs(client, q=attempt)["total"] == 0, attempt
+    assert problem(client, state="done' OR '1'='1")["code"] == "invalid_request"
+    assert problem(client, style="derby; DROP TABLE pair")["code"] == "invalid_request"
+    assert pairs(client)["total"] == 4  # the table is still there, whole
 
     due = datetime.fromisoformat(by_serial[s.ready]["due_at"])
     assert serials(pairs(client, due_before=(due + timedelta(seconds=1)).isoformat())) == {s.done, s.running, s.ready}
