@@ -39,6 +39,7 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from geometry.errors import PatternError
 from geometry.pattern import DrillHole, Notch, PatternPiece, Segment
+from geometry.tolerance import TOL
 
 EDGE_KINDS = ("bottom", "seam_under", "seam_over", "topline", "free")
 SEAM_KINDS = ("seam_under", "seam_over")
@@ -211,9 +212,12 @@ def cut_line(outline_mm: np.ndarray, edge_labels: Sequence[str], widths: Allowan
                 wedge = _corner_fill(corner, d_in, widths.width_mm(before.label), d_out, widths.width_mm(after.label))
                 if wedge is not None and not wedge.is_empty:
                     parts.append(wedge)
-    grown = shapely.union_all(parts)
+    united = shapely.union_all(parts)
     # A tiny closing removes points where the grown outline touches itself (not a simple polygon to cut).
-    grown = grown.buffer(CLOSING_MM, join_style="mitre").buffer(-CLOSING_MM, join_style="mitre")
+    grown = united.buffer(CLOSING_MM, join_style="mitre").buffer(-CLOSING_MM, join_style="mitre")
+    if grown.is_empty or grown.area < 0.99 * united.area:
+        # GEOS can collapse a mitred inward buffer around a long thin corner spike: round joins do not.
+        grown = united.buffer(CLOSING_MM, join_style="round").buffer(-CLOSING_MM, join_style="round")
     if grown.geom_type == "MultiPolygon":
         grown = max(grown.geoms, key=lambda g: g.area)
     ring = Polygon(grown.exterior).simplify(SIMPLIFY_MM, preserve_topology=True)
@@ -320,16 +324,21 @@ def seam_notches(
         if run.kind not in SEAM_KINDS:
             continue
         w = widths.width_mm(run.label)
-        line = LineString(run.points)
+        # Repeated points give zero-length segments, whose direction (and so the notch's) is undefined.
+        steps = np.linalg.norm(np.diff(run.points, axis=0), axis=1)
+        run_points = run.points[np.concatenate([[True], steps > TOL.same_point_mm])]
+        if len(run_points) < 2:
+            continue
+        line = LineString(run_points)
         middle = np.asarray(line.interpolate(0.5, normalized=True).coords[0])
         # Tangent at the middle: the segment the middle point falls on.
-        seg_len = np.linalg.norm(np.diff(run.points, axis=0), axis=1)
+        seg_len = np.linalg.norm(np.diff(run_points, axis=0), axis=1)
         cum = np.concatenate([[0.0], np.cumsum(seg_len)])
         mid_seg = min(int(np.searchsorted(cum, 0.5 * cum[-1], side="right")) - 1, len(seg_len) - 1)
         places = [
-            (run.points[0], run.points[1] - run.points[0]),
-            (middle, run.points[mid_seg + 1] - run.points[mid_seg]),
-            (run.points[-1], run.points[-1] - run.points[-2]),
+            (run_points[0], run_points[1] - run_points[0]),
+            (middle, run_points[mid_seg + 1] - run_points[mid_seg]),
+            (run_points[-1], run_points[-1] - run_points[-2]),
         ]
         for origin, tangent in places:
             normal = _outward(tangent)

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,22 @@ class ArtifactStore:
 
     def exists(self, sha256: str) -> bool:
         return (self.root / storage_key_for(sha256)).is_file()
+
+    def sweep_temp_files(self, older_than_s: float, now_s: float | None = None) -> int:
+        """Delete temp files a killed writer left (none is ever renamed after ``older_than_s``: a write takes
+        seconds); returns how many. Safe while others write: younger files are left alone."""
+        if not self._tmp_dir.is_dir():
+            return 0
+        cutoff = (time.time() if now_s is None else now_s) - older_than_s
+        swept = 0
+        for path in self._tmp_dir.glob("blob-*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    swept += 1
+            except FileNotFoundError:  # renamed or swept by another process meanwhile
+                continue
+        return swept
 
     def verify(self, sha256: str) -> bool:
         """Whether the stored bytes still hash to their key (a check for bit rot or tampering)."""

@@ -12,7 +12,7 @@ from configurator.pattern_making import (
 )
 from configurator.styles.library import STYLES
 from geometry.exchange.astm_dxf import read_astm_dxf, write_astm_dxf
-from lasts.model import build_last
+from lasts.model import LastParameters, build_last
 from lasts.pose import pose_last
 from tests.lasts.last_samples import FIND_LIKE
 
@@ -104,3 +104,25 @@ def test_every_style_makes_a_pattern_set(name: str, lasts: dict) -> None:
     assert len(patterns.pieces) >= len(STYLES[name]().pieces)
     assert all(p.strain.flipped_faces == 0 for p in flat.pieces)
     assert max(s["mismatch_mm"] for s in flat.seam_mismatches_mm() if not s["stub"]) <= 0.3
+
+
+# The last of order 780 in the 1,000-order soak: its oxford's toe-cap corner gave a long thin mitre spike
+# that GEOS's mitred inward buffer collapsed, leaving a piece with an empty cut line (the run failed).
+SOAK_780_LAST = {
+    "stick_length_mm": 278.79, "ball_length_mm": 192.44, "ball_girth_mm": 245.08147785580596,
+    "ball_width_mm": 97.26, "waist_girth_mm": 234.13217168970644, "instep_girth_mm": 243.14034131727686,
+    "long_heel_girth_mm": 338.374301797903, "short_heel_girth_mm": 333.4090670802113, "heel_width_mm": 62.41,
+    "toe_box_height_mm": 39.170128812762194, "heel_height_mm": 25.0, "toe_spring_mm": 20.0, "toe_shape": "almond",
+    "cone_height_mm": None, "feather_height_mm": 7.0, "bottom_width_ratio": 0.86, "inflare_mm": 5.0,
+    "back_lean_mm": None, "side": "right",
+}  # fmt: skip
+
+
+def test_a_corner_spike_in_the_allowance_does_not_empty_the_cut_line() -> None:
+    last = pose_last(build_last(LastParameters.from_dict(SOAK_780_LAST), 20_000))
+    flattening = flatten_style(STYLES["oxford"](), last, "custom")
+    assert flattening.pieces
+    for piece in flattening.pieces:
+        cut = Polygon(piece.pattern.cut_line[:, :2])
+        assert cut.is_valid and cut.area > 100.0, piece.pattern.name  # mm², and a notch found its cut line
+        assert piece.pattern.notches, piece.pattern.name

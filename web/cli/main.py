@@ -101,8 +101,9 @@ def pipeline_resume(
         float, typer.Option(help="A run whose stage has been silent this long is resent (longer than any stage).")
     ] = 600.0,
 ) -> None:
-    """Resend the remaining stages of runs that stalled (a worker killed, a broker restarted); run it from a
-    timer. Stages are idempotent, so a resend never duplicates work."""
+    """Resend the remaining stages of runs that stalled (a worker killed, a broker restarted), and remove temp
+    files killed writers left in the store; run it from a timer. Stages are idempotent, so a resend never
+    duplicates work."""
     from manufacturing.db.migrate import ensure_schema_current
     from manufacturing.pipeline.celery_app import make_celery
     from manufacturing.pipeline.resources import build_resources
@@ -112,7 +113,10 @@ def pipeline_resume(
     resources = build_resources(settings)
     ensure_schema_current(resources.engine)
     resumed = resume_stalled_runs(resources, make_celery(settings), idle_seconds)
-    typer.echo(f"resumed {len(resumed)} run(s)" + (f": {', '.join(map(str, resumed))}" if resumed else ""))
+    # A writer killed mid-blob leaves its temp file; none is younger than a stage once the run is idle.
+    swept = resources.store.sweep_temp_files(older_than_s=idle_seconds)
+    typer.echo(f"resumed {len(resumed)} run(s)" + (f": {', '.join(map(str, resumed))}" if resumed else "")
+               + (f"; removed {swept} stale temp file(s)" if swept else ""))  # fmt: skip
 
 
 @app.command("settings")

@@ -84,3 +84,17 @@ def test_a_full_store_raises_a_storage_error_and_keeps_earlier_blobs(tmp_path: P
     finally:
         time.sleep(0.05)
         subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_stale_temp_files_of_killed_writers_are_swept_and_fresh_ones_kept(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path / "store")
+    kept = store.put_bytes(b"a finished blob")
+    tmp_dir = tmp_path / "store" / "tmp"
+    stale, fresh = tmp_dir / "blob-killed", tmp_dir / "blob-writing"
+    stale.write_bytes(b"half a blob")
+    fresh.write_bytes(b"being written")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    assert store.sweep_temp_files(older_than_s=600) == 1
+    assert not stale.exists() and fresh.exists()
+    assert store.read_bytes(kept.sha256) == b"a finished blob"
