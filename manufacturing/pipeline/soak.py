@@ -59,7 +59,7 @@ from manufacturing.pipeline.bench import (
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.private_brokers import PrivateRabbitVhost, PrivateRedis, free_port
 from manufacturing.pipeline.resources import Resources, build_resources
-from manufacturing.pipeline.tasks import resume_stalled_runs
+from manufacturing.pipeline.tasks import recover_stalled_work
 from manufacturing.settings import Settings
 
 FAULT_KINDS = ("kill-stage", "kill-worker", "broker-restart", "db-drop")
@@ -230,6 +230,7 @@ class _Soak:
     resume_errors: list[dict[str, Any]] = field(default_factory=list)
     resends: int = 0
     resumed_runs: set[int] = field(default_factory=set)
+    temp_files_swept: int = 0
 
     def elapsed_s(self) -> float:
         return time.monotonic() - self.started
@@ -381,13 +382,14 @@ class _Soak:
         celery = make_celery(self.resources.settings)  # its own app, as the timer's process would have
         while not self.stop.wait(timeout=self.config.resume_every_s):
             try:
-                resumed = resume_stalled_runs(self.resources, celery, idle_seconds=self.config.resume_idle_s)
+                resumed, swept = recover_stalled_work(self.resources, celery, idle_seconds=self.config.resume_idle_s)
             except Exception as exc:  # the broker or the database is away right now: the next tick tries again
                 self.resume_errors.append({"t_s": round(self.elapsed_s(), 1), "error": _one_line(exc)})
                 continue
             self.resume_calls += 1
             self.resends += len(resumed)
             self.resumed_runs.update(resumed)
+            self.temp_files_swept += swept
             if resumed:
                 self.note(f"resumed run(s) {', '.join(map(str, resumed))}")
 
@@ -533,6 +535,7 @@ def _summary(soak: _Soak, fed: dict[str, Any], wall_s: float) -> dict[str, Any]:
             "calls": soak.resume_calls,
             "resends": soak.resends,
             "runs_resumed": len(soak.resumed_runs),
+            "temp_files_swept": soak.temp_files_swept,
             "errors": soak.resume_errors,
         },
         "placement_errors": soak.placement_errors,

@@ -75,3 +75,10 @@ def resume_stalled_runs(resources: Resources, celery: Celery, idle_seconds: floa
     for run in stalled:
         enqueue_pipeline(celery, run.run_id, list(run.remaining_stages))
     return [run.run_id for run in stalled]
+
+
+def recover_stalled_work(resources: Resources, celery: Celery, idle_seconds: float) -> tuple[list[int], int]:
+    """The periodic recovery (`cspms pipeline resume`): resend stalled runs, and remove the temp files that
+    writers killed mid-blob left (none younger than ``idle_seconds``). Returns (runs resumed, files removed)."""
+    resumed = resume_stalled_runs(resources, celery, idle_seconds)
+    return resumed, resources.store.sweep_temp_files(older_than_s=idle_seconds)

@@ -107,14 +107,12 @@ def pipeline_resume(
     from manufacturing.db.migrate import ensure_schema_current
     from manufacturing.pipeline.celery_app import make_celery
     from manufacturing.pipeline.resources import build_resources
-    from manufacturing.pipeline.tasks import resume_stalled_runs
+    from manufacturing.pipeline.tasks import recover_stalled_work
 
     settings = get_settings()
     resources = build_resources(settings)
     ensure_schema_current(resources.engine)
-    resumed = resume_stalled_runs(resources, make_celery(settings), idle_seconds)
-    # A writer killed mid-blob leaves its temp file; none is younger than a stage once the run is idle.
-    swept = resources.store.sweep_temp_files(older_than_s=idle_seconds)
+    resumed, swept = recover_stalled_work(resources, make_celery(settings), idle_seconds)
     typer.echo(f"resumed {len(resumed)} run(s)" + (f": {', '.join(map(str, resumed))}" if resumed else "")
                + (f"; removed {swept} stale temp file(s)" if swept else ""))  # fmt: skip
 
