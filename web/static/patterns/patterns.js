@@ -2,22 +2,11 @@
 // read its pieces' strain and the last's fit report, and make a size run of the design
 // (GET /api/orders/{n}/patterns, GET /api/orders/{n}/lasts, POST /api/orders/{n}/size-runs; docs/api.md).
 import { api } from "/common/api.js";
+import { el } from "/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = [["dxf", "ASTM DXF"], ["cutter.dxf", "Cutter DXF"], ["plt", "PLT"], ["svg", "SVG"], ["pdf", "PDF"]];
 const state = { order: null, serial: null, side: "right", patterns: null, lasts: null, report: null, listing: true };
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 const words = (code) => String(code ?? "").replaceAll("_", " ");
 const mm = (value, digits = 1) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(digits)} mm`);

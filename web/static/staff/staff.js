@@ -2,6 +2,7 @@
 // station queues, QC and rework, delay alerts, inventory and KPIs. Plain modules and SVG drawn here: no
 // framework, no chart library, nothing from a CDN. Every number on the page comes from the API (docs/api.md).
 import { api } from "/common/api.js";
+import { el } from "/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -16,18 +17,6 @@ function notice(text, kind = "info") {
   box.dataset.kind = kind;
 }
 
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function svgEl(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG, tag);
