@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -191,6 +193,14 @@ def order_run(
         raise _CommandFailedError(f"{err['code']}: {err['message']}", EXIT_USER_ERROR)
 
 
+def _die_with_parent() -> None:
+    # uvicorn re-raises the SIGTERM it caught once it has shut down, so `serve` may end before its `finally`:
+    # the kernel then tells the embedded worker (Linux PR_SET_PDEATHSIG), however `serve` ended.
+    # Not Linux: `serve`'s `finally` (or the service manager) stops the worker.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default: CSPMS_HOST).")] = None,
@@ -211,9 +221,12 @@ def serve(
     ensure_schema_current(make_engine(settings.resolved_database_url))
     worker = None
     if embedded_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"])
+        # No thread runs yet in this process, so preexec_fn is safe here.
+        worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], preexec_fn=_die_with_parent)  # noqa: PLW1509
     try:
-        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+        # A bounded graceful shutdown: an open keep-alive connection must not keep the worker beside it alive.
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                    timeout_graceful_shutdown=10)  # fmt: skip
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -45,7 +46,8 @@ def running_app(var_dir: Path, *, embedded_worker: bool = True, timeout_s: float
     if not embedded_worker:
         command.append("--no-embedded-worker")
     log = (var_dir.parent / f"{var_dir.name}-server.log").open("wb")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Its own process group: if it has to be killed, its embedded worker goes with it.
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
@@ -64,7 +66,8 @@ def running_app(var_dir: Path, *, embedded_worker: bool = True, timeout_s: float
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         log.close()
 
 
