@@ -96,8 +96,11 @@ def floor_normal(points: np.ndarray) -> np.ndarray:
     Of the hull's broad sides, the floor is one the foot touches at both ends (heel and forefoot: the
     points within 5 % of the extent of its plane span half the length or more) and over which the two
     ends stand most unequally high (the ankle over the heel, the toes low). A side of the foot touches
-    its plane along the whole length too, but both ends rise about equally from it. Score: the rise,
-    weighted from 0 to 1 as the contact spread goes from 45 % to 75 % of the length. The winner is
+    its plane along the whole length too, but both ends rise about equally from it. The back of the heel
+    and leg can touch a plane at both ends too, with the toes standing up from it; but there the lower
+    end (the leg's top) stands as high as the leg is deep, while a foot's toes stay below about 0.3 of
+    its length. Score: the rise, weighted from 0 to 1 as the contact spread goes from 45 % to 75 % of the
+    length, and from 1 to 0 as the lower end's height goes from 35 % to 45 % of it. The winner is
     refined to the hull facet the foot rests on (``resting_facet_normal``).
     """
     extent = float(np.ptp(points, axis=0).max())
@@ -114,9 +117,12 @@ def floor_normal(points: np.ndarray) -> np.ndarray:
         spread = float(np.ptp(along[height < 0.05 * extent])) / length
         rear = along < along.min() + 0.3 * length
         front = along > along.max() - 0.3 * length
-        rise = abs(float(height[rear].max() - height[front].max())) / length
+        rear_height, front_height = float(height[rear].max()), float(height[front].max())
+        rise = abs(rear_height - front_height) / length
+        lower_end = min(rear_height, front_height) / length
         # Weighted, not gated, so a foot near the threshold cannot flip between candidates.
         score = rise * float(np.clip((spread - 0.45) / 0.3, 0.0, 1.0))
+        score *= float(np.clip((0.45 - lower_end) / 0.1, 0.0, 1.0))
         if score > best_rise:
             best_rise, best = score, direction
     if best is None or best_rise <= 0:
