@@ -55,15 +55,16 @@ def local_planes(points: np.ndarray, neighbours: int = 24) -> tuple[np.ndarray, 
     return centres, eigenvectors[:, :, 0]  # smallest eigenvalue: the local normal
 
 
-def project_to_local_planes(points: np.ndarray, neighbours: int = 24) -> np.ndarray:
+def project_to_local_planes(points: np.ndarray, neighbours: int = 24) -> tuple[np.ndarray, np.ndarray]:
     """Smooth scanner noise: move each point onto the best-fit plane of its nearest neighbours.
 
     Shrinks noise normal to the surface by about sqrt(neighbours) while keeping the shape; one pass.
-    points : (n, 3) float, mm; returns (n, 3) float, mm
+    points : (n, 3) float, mm; returns the moved points (n, 3), mm, and their planes' unit normals (n, 3,
+    unsigned)
     """
     centres, normals = local_planes(points, neighbours)
     offset = np.einsum("ni,ni->n", points - centres, normals)
-    return points - offset[:, None] * normals
+    return points - offset[:, None] * normals, normals
 
 
 def voxel_cluster_labels(points: np.ndarray, voxel_mm: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Plane sections of meshes and point clouds, and tape-measure girths.
+"""Plane sections of meshes, and tape-measure girths.
 
 A girth is measured as a tape would: pulled tight around the section, so it bridges concavities. That is
 the perimeter of the convex hull of the section, computed in the cutting plane.
@@ -48,35 +48,6 @@ def mesh_plane_section(vertices: np.ndarray, faces: np.ndarray, origin: np.ndarr
     points = tri_v[:, starts] + t[..., None] * (tri_v[:, ends] - tri_v[:, starts])  # (c, 3, 3)
     order = np.argsort(~cuts, axis=1, kind="stable")[:, :2]  # the two crossing edges first
     return np.take_along_axis(points, order[..., None], axis=1)
-
-
-def graph_plane_section(
-    points: np.ndarray, neighbours: np.ndarray, origin: np.ndarray, normal: np.ndarray, reach_mm: float
-) -> np.ndarray:
-    """Where the edges of a point cloud's neighbour graph cross a plane, interpolated onto it.
-
-    Like a mesh section, but the edges are each point's links to its nearest neighbours: the crossings
-    lie exactly on the plane (no slab thickness smearing the section). Only points within ``reach_mm`` of
-    the plane are examined.
-    points : (n, 3) float, mm; neighbours : (n, k) int indices; returns (c, 3) float, mm
-    """
-    n = np.asarray(normal, dtype=np.float64)
-    n = n / np.linalg.norm(n)
-    distance = (points - origin) @ n
-    near = np.flatnonzero((distance < 0) & (distance > -reach_mm))
-    if len(near) == 0:
-        return np.empty((0, 3))
-    others = neighbours[near]  # (c, k)
-    d_self = distance[near][:, None]
-    d_other = distance[others]
-    crossing = d_other >= 0
-    if not crossing.any():
-        return np.empty((0, 3))
-    rows, cols = np.nonzero(crossing)
-    start = points[near[rows]]
-    end = points[others[rows, cols]]
-    t = d_self[rows, 0] / (d_self[rows, 0] - d_other[rows, cols])
-    return start + t[:, None] * (end - start)
 
 
 def hull_perimeter_mm(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> float:

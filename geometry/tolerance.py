@@ -9,8 +9,6 @@ from dataclasses import dataclass
 class Tolerance:
     """Distances in mm."""
 
-    # Cloud points this close to a cutting plane are linked to their neighbours across it.
-    cloud_section_reach_mm: float = 4.0
     # Outline points closer than this are one point (a zero-length segment has no direction).
     same_point_mm: float = 1e-6
 

@@ -69,11 +69,14 @@ def _plateau_centre(points: np.ndarray, score: np.ndarray, plateau_mm: float, ax
     return centre
 
 
-def _border_bulge(v: np.ndarray, score: np.ndarray, length: float, bounds: tuple[float, float]) -> np.ndarray:
+def _border_bulge(
+    v: np.ndarray, score: np.ndarray, scanned: np.ndarray, length: float, bounds: tuple[float, float]
+) -> np.ndarray:
     """A metatarsal head: where the border (``score`` = medial or lateral coordinate) bulges most in the
-    region; x from a parabola fit of the border profile, y and z from the surface point there."""
+    region; x from a parabola fit of the border's profile where it was scanned (a bridged hole is flatter
+    than the head it lost), y and z from the surface point there."""
     x = v[:, 0]
-    bulge_x = _peak_x(x, score, bounds[0] * length, bounds[1] * length)
+    bulge_x = _peak_x(x, score, scanned, bounds[0] * length, bounds[1] * length)
     near = np.abs(x - bulge_x) <= 1.0
     point = v[near][int(np.argmax(score[near]))].copy()
     point[0] = bulge_x
@@ -95,8 +98,8 @@ def find_landmarks(
     def region(bounds: tuple[float, float]) -> np.ndarray:
         return (x >= bounds[0] * length) & (x <= bounds[1] * length)
 
-    mtp1 = _border_bulge(v, m, length, rules.mtp1_region)
-    mtp5 = _border_bulge(v, -m, length, rules.mtp5_region)
+    mtp1 = _border_bulge(v, m, surface.scanned, length, rules.mtp1_region)
+    mtp5 = _border_bulge(v, -m, surface.scanned, length, rules.mtp5_region)
 
     band = np.abs(x - rules.instep_position * length) < 2.0
     instep_points = v[band]
@@ -148,13 +151,18 @@ def _arch_apex(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules
     return np.array([start + (apex + 0.5) * 2.0, y_apex, float(underside[apex])])
 
 
-def _peak_x(x: np.ndarray, score: np.ndarray, start: float, stop: float) -> float:
+def _peak_x(x: np.ndarray, score: np.ndarray, scanned: np.ndarray, start: float, stop: float) -> float:
     """x of the bulge of a border: the vertex of a parabola fitted to the smoothed per-mm border profile
-    within 2 mm of its top (stable where the border is flat or has holes)."""
+    within 2 mm of its top (stable where the border is flat or has holes). A slice whose border bridges a
+    hole of the scan (no scanned vertex within 0.5 mm of it) has no value: the fit spans the gap."""
     inside = (x >= start) & (x <= stop)
     slices = np.floor(x[inside] - start).astype(np.int64)
     count = int(slices.max()) + 1
-    profile = _smooth(_slice_profile(score[inside], slices, count, "max"))
+    border = _slice_profile(score[inside], slices, count, "max")
+    seen = scanned[inside]
+    scanned_border = _slice_profile(score[inside][seen], slices[seen], count, "max")
+    border[~(scanned_border >= border - 0.5)] = np.nan
+    profile = _smooth(border)
     centres = start + np.arange(count) + 0.5
     near_top = np.isfinite(profile) & (profile >= np.nanmax(profile) - 2.0)
     if near_top.sum() >= 3:

@@ -171,12 +171,11 @@ def measure_foot(
         if below_cut - low >= 5.0:
             heights = np.linspace(low, below_cut, 12)
             up = np.array([0.0, 0.0, 1.0])
-            rear = v[x < 0.6 * length]
-            leg = FootSurface(rear, np.empty((0, 3), dtype=np.int64), surface.cloud_section_reach_mm)
-            source = leg if surface.is_point_cloud else surface
-            values = [source.girth_mm(np.array([0.0, 0.0, h]), up) for h in heights]
-            ankle_height = float(heights[int(np.argmin(values))])
-            ankle_girth = girth("ankle", np.array([0.0, 0.0, ankle_height]), up)
+            values = [surface.girth_mm(np.array([0.0, 0.0, h]), up) for h in heights]
+            narrowest = int(np.argmin(values))
+            # Still narrowing at the top: the scan stops below the leg's narrowest part, so no ankle girth.
+            if narrowest < len(heights) - 1:
+                ankle_girth = girth("ankle", np.array([0.0, 0.0, float(heights[narrowest])]), up)
 
     return FootMeasurements(
         foot_length_mm=length,

@@ -2,11 +2,12 @@
 
 ``describe_scan`` says what a file is; ``ingest_scan`` runs the whole chain: read (format sniffed from the
 content) → keep one foot (largest part; outlier removal for clouds; a second foot-sized part is an error)
-→ units → fill small holes (meshes) or smooth noise (clouds) → orient (lasts.orientation) → cut the leg at
-``cut_height`` × foot length → check the shape is a whole foot → landmarks → measurements.
+→ units → orient (lasts.orientation) → fill small holes (meshes), or reconstruct a surface (clouds) → cut
+the leg at ``cut_height`` × foot length → check the shape is a whole foot → landmarks → measurements.
 
-Point clouds are measured directly, without surface reconstruction: sections follow the links between
-neighbouring points, and girths are their convex hulls, which bridge holes the way a tape does
+Point clouds become meshes before they are measured: averaged into voxels, denoised onto local planes,
+then a screened Poisson surface (geometry.reconstruction) that bridges scan holes with the surface around
+them, trimmed where no point is near. Meshes and clouds are then measured by the same definitions
 (docs/measurements.md; accuracy figures in docs/benchmarks.md).
 """
 
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from geometry.errors import InputTooLargeError
 from geometry.exchange.meshes import MeshData, read_mesh
@@ -28,6 +30,7 @@ from geometry.pointclouds import (
     voxel_average,
     voxel_cluster_labels,
 )
+from geometry.reconstruction import consistent_normals, poisson_surface
 from lasts.errors import IncompleteFootError, NotAFootError, SeveralFeetError
 from lasts.landmarks import Landmarks, find_landmarks
 from lasts.measurements import FootMeasurements, measure_foot
@@ -86,8 +89,13 @@ class IngestOptions:
     side: Side | Literal["auto"] = "auto"
     cut_height: float = 0.6
     max_points: int = 2_000_000
-    # Point clouds are thinned to one averaged point per voxel of this size (mm) before measuring.
-    cloud_voxel_mm: float = 1.0
+    # Point clouds are thinned to one averaged point per voxel of this size (mm), each point then pulled
+    # onto the plane of this many neighbours, and a Poisson surface fitted with an octree this deep;
+    # the surface farther than the trim distance from every point (mm) is dropped.
+    cloud_voxel_mm: float = 1.5
+    cloud_plane_neighbours: int = 20
+    poisson_depth: int = 8
+    poisson_trim_mm: float = 20.0
     # Another part this large (relative to the largest) means a second foot in the file.
     second_foot_ratio: float = 0.3
 
@@ -100,6 +108,7 @@ class CleanupReport:
     outliers_removed: int
     holes_filled_faces: int
     denoised: bool
+    reconstructed_faces: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -150,18 +159,15 @@ def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None
     rough_rotation, length_file_units = rough_frame(vertices)
     units = decide_units(length_file_units, options.units)
     vertices = vertices * units.mm_per_unit
-    if not len(faces):
-        # Clouds: average into voxels, then pull each point onto its neighbours' plane (noise down ~10x).
-        vertices = project_to_local_planes(voxel_average(vertices, options.cloud_voxel_mm), neighbours=30)
-        report = replace(report, denoised=True)
-    frame, length_mm = orient_foot(vertices, options.side, rough_rotation)
     if len(faces):
+        frame, length_mm = orient_foot(vertices, options.side, rough_rotation)
         before = len(faces)
         vertices, faces = fill_small_holes(vertices, faces, max_hole_size=0.1 * length_mm)
         report = replace(report, holes_filled_faces=len(faces) - before)
-    framed = frame.apply(vertices)
-    framed, faces = _cut_leg(framed, faces, options.cut_height * length_mm)
-    surface = FootSurface(framed, faces)
+        surface = FootSurface(*_cut_leg(frame.apply(vertices), faces, options.cut_height * length_mm))
+    else:
+        frame, length_mm, surface = _reconstruct_cloud(vertices, options, rough_rotation)
+        report = replace(report, denoised=True, reconstructed_faces=len(surface.faces))
     check_foot_shape(surface)
     landmarks = find_landmarks(surface, frame.medial_sign)
     measurements = measure_foot(surface, landmarks)
@@ -172,8 +178,13 @@ def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None
         surface=surface,
         landmarks=landmarks,
         measurements=measurements,
-        cleanup=replace(report, kept_points=len(framed)),
+        cleanup=replace(report, kept_points=len(surface.vertices)),
     )
+
+
+_RECONSTRUCTION_MARGIN_MM = 10.0
+# A reconstructed vertex farther than this from every scanned point bridges a hole (mm; points are ~1.5 mm apart).
+_SCANNED_WITHIN_MM = 2.5
 
 
 def _keep_one_foot(
@@ -224,10 +235,34 @@ def _keep_one_foot(
     return vertices, faces, report
 
 
+def _reconstruct_cloud(
+    points_mm: np.ndarray, options: IngestOptions, rough_rotation: np.ndarray
+) -> tuple[FootFrame, float, FootSurface]:
+    """A cloud's surface in the measuring frame: averaged into voxels, denoised onto local planes, oriented,
+    then a Poisson surface through the points up to the leg's cut. Returns the frame, the foot length
+    (mm) and the surface, which knows where it bridges the scan's holes."""
+    points, normals = project_to_local_planes(
+        voxel_average(points_mm, options.cloud_voxel_mm), neighbours=options.cloud_plane_neighbours
+    )
+    rough, length_mm = orient_foot(points, options.side, rough_rotation)
+    framed = rough.apply(points)
+    # A margin above the cut keeps Poisson's closing of the cut off the part that is measured.
+    kept = framed[:, 2] <= options.cut_height * length_mm + _RECONSTRUCTION_MARGIN_MM
+    framed, normals = framed[kept], consistent_normals(framed[kept], normals[kept] @ rough.rotation.T)
+    vertices, faces = poisson_surface(framed, normals, options.poisson_depth, options.poisson_trim_mm)
+    # Above the scan's own top (an open rim) the surface is Poisson's closing: cut there.
+    vertices, faces = _cut_leg(vertices, faces, float(framed[:, 2].max()))
+    # The frame again, from the surface: where holes took part of the toes or the heel, the surface
+    # bridging them places the axis as a mesh scan would.
+    refined, length_mm = orient_foot(vertices, rough.side, np.eye(3))
+    vertices, faces = _cut_leg(refined.apply(vertices), faces, options.cut_height * length_mm)
+    distance_mm, _ = cKDTree(refined.apply(framed)).query(vertices, workers=-1)
+    surface = FootSurface(vertices, faces, scanned_mask=distance_mm <= _SCANNED_WITHIN_MM)
+    return rough.then(refined), length_mm, surface
+
+
 def _cut_leg(framed: np.ndarray, faces: np.ndarray, cut_height_mm: float) -> tuple[np.ndarray, np.ndarray]:
-    """Drop the leg above the cut height (whole faces for meshes)."""
-    if len(faces) == 0:
-        return framed[framed[:, 2] <= cut_height_mm], faces
+    """Drop the leg above the cut height (whole faces)."""
     keep = framed[faces, 2].max(axis=1) <= cut_height_mm
     return keep_faces(framed, faces, keep)
 

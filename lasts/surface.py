@@ -1,37 +1,37 @@
-"""A foot (or last) surface in the measuring frame: a mesh or a point cloud behind one interface.
+"""A foot (or last) surface in the measuring frame, as a triangle mesh.
 
-Measurements are written once against this interface, so a mesh and a cloud of the same foot — and later
-the last — are measured by the same definitions.
+Measurements are written once against this interface, so a scanned foot (a mesh, or a point cloud
+reconstructed into one) and the last are measured by the same definitions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
-from scipy.spatial import cKDTree
 
-from geometry.meshes import face_normals
-from geometry.pointclouds import local_planes
-from geometry.sections import graph_plane_section, hull_perimeter_mm, hull_ring_3d, mesh_plane_section
-from geometry.tolerance import TOL
+from geometry.meshes import face_component_labels, face_normals
+from geometry.sections import hull_perimeter_mm, hull_ring_3d, mesh_plane_section
 
-_CLOUD_NEIGHBOURS = 8
+# A cap is joined to faces within this distance of the scan's top (mm).
+_CAP_TOP_MM = 2.0
 
 
 @dataclass(frozen=True)
 class FootSurface:
-    """vertices : (n, 3) float, mm, in the measuring frame; faces : (m, 3) int, or (0, 3) for a point cloud."""
+    """vertices : (n, 3) float, mm, in the measuring frame; faces : (m, 3) int; scanned : (n,) bool, False
+    where the surface bridges a hole of the scan (no scanned point near), None when all of it was scanned."""
 
     vertices: np.ndarray
     faces: np.ndarray
-    # Cloud points this close to a plane are linked to their neighbours across it (mm); meshes ignore it.
-    cloud_section_reach_mm: float = TOL.cloud_section_reach_mm
+    scanned_mask: np.ndarray | None = None
 
     @property
-    def is_point_cloud(self) -> bool:
-        return len(self.faces) == 0
+    def scanned(self) -> np.ndarray:
+        """(n,) bool: vertices on the scanned surface (all of a mesh scan's)."""
+        if self.scanned_mask is None:
+            return np.ones(len(self.vertices), dtype=bool)
+        return self.scanned_mask
 
     @property
     def length_mm(self) -> float:
@@ -40,29 +40,25 @@ class FootSurface:
     def complete_height_mm(self, cap_min_height_mm: float) -> float:
         """Height up to which horizontal sections are whole rings: below the leg's top cap.
 
-        A closed scan caps the cut leg with faces facing up; an open one stops at its rim. Cap points are
-        those above ``cap_min_height_mm`` whose surface normal is within 35 degrees of vertical.
+        A closed scan caps the cut leg with faces facing up; an open one stops at its rim. Cap faces are
+        those above ``cap_min_height_mm`` whose normal is within 35 degrees of vertical and that are joined,
+        through such faces, to the top of the scan: the gentle slope of the dorsum below the ankle faces
+        up as steeply but does not reach the top.
         """
-        if self.is_point_cloud:
-            _, normals = local_planes(self.vertices)
-            heights = self.vertices[:, 2]
-        else:
-            normals = face_normals(self.vertices, self.faces)
-            heights = self.vertices[self.faces].min(axis=1)[:, 2]
-        cap = (np.abs(normals[:, 2]) > np.cos(np.radians(35.0))) & (heights > cap_min_height_mm)
+        normals = face_normals(self.vertices, self.faces)
+        heights = self.vertices[self.faces][:, :, 2]
         top = float(self.vertices[:, 2].max())
-        return float(heights[cap].min()) if cap.any() else top
-
-    @cached_property
-    def neighbours(self) -> np.ndarray:
-        """(n, k) nearest neighbours of each cloud point: the cloud's stand-in for mesh edges."""
-        _, index = cKDTree(self.vertices).query(self.vertices, k=_CLOUD_NEIGHBOURS + 1, workers=-1)
-        return index[:, 1:]
+        cap = (np.abs(normals[:, 2]) > np.cos(np.radians(35.0))) & (heights.min(axis=1) > cap_min_height_mm)
+        if not cap.any():
+            return top
+        labels = face_component_labels(self.faces[cap], len(self.vertices))
+        reach = np.full(labels.max() + 1, -np.inf)
+        np.maximum.at(reach, labels, heights[cap].max(axis=1))
+        at_top = reach[labels] >= top - _CAP_TOP_MM
+        return float(heights[cap][at_top].min()) if at_top.any() else top
 
     def section_points(self, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
         """(k, 3) points where the surface meets a plane, mm."""
-        if self.is_point_cloud:
-            return graph_plane_section(self.vertices, self.neighbours, origin, normal, self.cloud_section_reach_mm)
         return mesh_plane_section(self.vertices, self.faces, origin, normal).reshape(-1, 3)
 
     def girth_mm(self, origin: np.ndarray, normal: np.ndarray, points: np.ndarray | None = None) -> float:

@@ -1,0 +1,69 @@
+"""Point clouds into surfaces: consistently oriented normals, then a screened Poisson surface (open3d),
+trimmed to where the scan has points.
+
+Poisson fits one smooth closed surface to oriented points, so it averages scanner noise and bridges holes
+with the surface around them; far from any point the surface is its own invention and is dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import open3d as o3d
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
+from scipy.spatial import cKDTree
+
+from geometry.meshes import keep_faces
+
+
+def consistent_normals(points: np.ndarray, normals: np.ndarray, neighbours: int = 8) -> np.ndarray:
+    """Unsigned normals (n, 3) given one consistent sign, outward when the lowest point's faces down.
+
+    Hoppe's method: the sign is carried from the lowest point (the sole, whose outward normal points
+    down, -z) along the minimum spanning tree of the nearest-neighbour graph weighted by 1 - |ni . nj|, so
+    it crosses between nearly parallel normals first and never jumps across a thin part. Each separate
+    cluster of the graph starts again from its own lowest point.
+    points : (n, 3) float; normals : (n, 3) unit, any sign; returns (n, 3)
+    """
+    count = len(points)
+    _, index = cKDTree(points).query(points, k=neighbours + 1, workers=-1)
+    rows = np.repeat(np.arange(count), neighbours)
+    cols = index[:, 1:].reshape(-1)
+    # A small floor keeps exactly parallel neighbours as edges (a zero weight is no edge to scipy).
+    weights = 1.0 - np.abs(np.einsum("ij,ij->i", normals[rows], normals[cols])) + 1e-6
+    graph = coo_matrix((weights, (rows, cols)), shape=(count, count)).tocsr()
+    tree = minimum_spanning_tree(graph.maximum(graph.T))
+    tree = tree + tree.T
+    clusters, labels = connected_components(tree, directed=False)
+    flipped = np.zeros(count, dtype=bool)
+    for cluster in range(clusters):
+        members = np.flatnonzero(labels == cluster)
+        root = int(members[np.argmin(points[members, 2])])
+        order, parent = breadth_first_order(tree, root, directed=False, return_predecessors=True)
+        children = order[1:]
+        # Parents come before their children in breadth-first order: one pass carries the sign down.
+        turns = (np.einsum("ij,ij->i", normals[children], normals[parent[children]]) < 0).tolist()
+        state = flipped.tolist()
+        state[root] = bool(normals[root, 2] > 0)
+        for child, parent_of, turn in zip(children.tolist(), parent[children].tolist(), turns, strict=True):
+            state[child] = state[parent_of] ^ turn
+        flipped[members] = np.asarray(state, dtype=bool)[members]
+    return np.where(flipped[:, None], -normals, normals)
+
+
+def poisson_surface(
+    points: np.ndarray, normals: np.ndarray, depth: int = 8, trim_distance: float = 20.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A screened Poisson surface through oriented points (open3d), without its parts farther than
+    ``trim_distance`` (points' units) from every point. An octree of ``depth`` splits the points' bounding
+    box 2**depth times along its longest side.
+
+    points, normals : (n, 3) float; returns vertices (k, 3) and faces (m, 3)
+    """
+    cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.ascontiguousarray(points, dtype=np.float64)))
+    cloud.normals = o3d.utility.Vector3dVector(np.ascontiguousarray(normals, dtype=np.float64))
+    mesh, _ = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(cloud, depth=depth, scale=1.1)
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
+    faces = np.asarray(mesh.triangles, dtype=np.int64)
+    distance, _ = cKDTree(points).query(vertices, workers=-1)
+    return keep_faces(vertices, faces, (distance <= trim_distance)[faces].all(axis=1))
