@@ -102,6 +102,9 @@ class IngestOptions:
 
 @dataclass(frozen=True)
 class CleanupReport:
+    """What clean-up did. Clouds are thinned before their outliers are counted (``outliers_removed`` counts
+    thinned points); ``kept_points`` are the vertices of the surface that was measured."""
+
     input_points: int
     kept_points: int
     removed_parts: int
@@ -198,6 +201,11 @@ def _keep_one_foot(
         labels = face_component_labels(faces, len(vertices))
         sizes = np.bincount(labels)
     else:
+        # Thinned first to about one point per 1/300 of the extent (a millimetre on a foot, in any units):
+        # the filters below cost per point, and the surface is averaged into coarser voxels later anyway.
+        extent = float(np.ptp(vertices, axis=0).max())
+        if extent > 0:
+            vertices = voxel_average(vertices, extent / 300.0)
         # Stray points first (they inflate the statistics), then the statistical filter.
         inliers = ~isolated_point_mask(vertices)
         inliers[inliers] = statistical_inlier_mask(vertices[inliers])
