@@ -186,6 +186,8 @@ def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None
 
 
 _RECONSTRUCTION_MARGIN_MM = 10.0
+# Fewer clean points than this cannot describe a foot (a few per square centimetre of its surface).
+_MIN_CLOUD_POINTS = 1_000
 # A reconstructed vertex farther than this from every scanned point bridges a hole (mm; points are ~1.5 mm apart).
 _SCANNED_WITHIN_MM = 2.5
 
@@ -211,6 +213,12 @@ def _keep_one_foot(
         inliers[inliers] = statistical_inlier_mask(vertices[inliers])
         outliers = int((~inliers).sum())
         vertices = vertices[inliers]
+        if len(vertices) < _MIN_CLOUD_POINTS:
+            raise NotAFootError(
+                f"the point cloud has {len(vertices)} points left after removing strays and outliers "
+                f"(at least {_MIN_CLOUD_POINTS} are needed to describe a foot's surface)",
+                points=len(vertices),
+            )
         extent = float(np.ptp(vertices, axis=0).max())
         labels = voxel_cluster_labels(vertices, voxel_mm=extent / 60.0)
         sizes = np.bincount(labels)

@@ -123,6 +123,12 @@ def test_a_cube_and_a_sphere_are_not_feet() -> None:
         ingest_scan(export(sphere.vertices, sphere.faces), "sphere.ply")
 
 
+@pytest.mark.parametrize("text", [b"1 2 3\n" * 1000, b"1 2 3\n4 5 6\n" * 500], ids=["one point", "two points"])
+def test_a_cloud_of_one_or_two_repeated_points_is_not_a_foot(text: bytes) -> None:
+    with pytest.raises(NotAFootError, match="points left"):
+        ingest_scan(text, "points.xyz")
+
+
 def test_half_a_foot_is_incomplete(find_foot: MeasuredFoot) -> None:
     v, f = find_foot.surface.vertices, find_foot.surface.faces
     front = v[f].min(axis=1)[:, 0] > 0.45 * find_foot.measurements.foot_length_mm
