@@ -112,8 +112,9 @@ def floor_normal(points: np.ndarray) -> np.ndarray:
     length, and from 1 to 0 as the lower end's height goes from 35 % to 45 % of it. The winner is
     refined to the hull facet the foot rests on (``resting_facet_normal``).
     """
-    extent = float(np.ptp(points, axis=0).max())
     centred = points - points.mean(axis=0)
+    # Along the principal axis, not the largest side of the axis-aligned box: the same in every pose.
+    extent = float(np.ptp(centred @ principal_axis(centred)))
     hull = ConvexHull(points)
     best_rise, best = -1.0, None
     for direction in candidate_support_directions(hull):

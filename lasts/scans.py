@@ -268,9 +268,9 @@ def _reconstruct_cloud(
     vertices, faces = poisson_surface(framed, normals, options.poisson_depth, options.poisson_trim_mm)
     # Above the scan's own top (an open rim) the surface is Poisson's closing: cut there.
     vertices, faces = _cut_leg(vertices, faces, float(framed[:, 2].max()))
-    # The frame again, from the surface: where holes took part of the toes or the heel, the surface
-    # bridging them places the axis as a mesh scan would.
-    refined, length_mm = orient_foot(vertices, rough.side, np.eye(3))
+    # The frame and side again, from the surface: where holes took part of the toes, the heel or the
+    # sole under the arch, the surface bridging them places the axis and tells the side as a mesh would.
+    refined, length_mm = orient_foot(vertices, options.side, np.eye(3))
     vertices, faces = _cut_leg(refined.apply(vertices), faces, options.cut_height * length_mm)
     distance_mm, _ = cKDTree(refined.apply(framed)).query(vertices, workers=-1)
     surface = FootSurface(vertices, faces, scanned_mask=distance_mm <= _SCANNED_WITHIN_MM)
