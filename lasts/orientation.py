@@ -103,8 +103,8 @@ def floor_normal(points: np.ndarray) -> np.ndarray:
     """Outward (downward) unit normal (3,) of the support plane under the sole.
 
     Of the hull's broad sides, the floor is one the foot touches at both ends (heel and forefoot: the
-    points within 5 % of the extent of its plane span half the length or more) and over which the two
-    ends stand most unequally high (the ankle over the heel, the toes low). A side of the foot touches
+    points within 5 % of the principal extent of its plane span half the length or more) and over which
+    the two ends stand most unequally high (the ankle over the heel, the toes low). A side of the foot touches
     its plane along the whole length too, but both ends rise about equally from it. The back of the heel
     and leg can touch a plane at both ends too, with the toes standing up from it; but there the lower
     end (the leg's top) stands as high as the leg is deep, while a foot's toes stay below about 0.3 of
