@@ -35,7 +35,7 @@ def consistent_normals(points: np.ndarray, normals: np.ndarray, neighbours: int 
     tree = minimum_spanning_tree(graph.maximum(graph.T))
     tree = tree + tree.T
     clusters, labels = connected_components(tree, directed=False)
-    flipped = np.zeros(count, dtype=bool)
+    flipped = [False] * count  # a list: the walk below reads and writes one element at a time
     for cluster in range(clusters):
         members = np.flatnonzero(labels == cluster)
         root = int(members[np.argmin(points[members, 2])])
@@ -43,12 +43,10 @@ def consistent_normals(points: np.ndarray, normals: np.ndarray, neighbours: int 
         children = order[1:]
         # Parents come before their children in breadth-first order: one pass carries the sign down.
         turns = (np.einsum("ij,ij->i", normals[children], normals[parent[children]]) < 0).tolist()
-        state = flipped.tolist()
-        state[root] = bool(normals[root, 2] > 0)
+        flipped[root] = bool(normals[root, 2] > 0)
         for child, parent_of, turn in zip(children.tolist(), parent[children].tolist(), turns, strict=True):
-            state[child] = state[parent_of] ^ turn
-        flipped[members] = np.asarray(state, dtype=bool)[members]
-    return np.where(flipped[:, None], -normals, normals)
+            flipped[child] = flipped[parent_of] ^ turn
+    return np.where(np.asarray(flipped)[:, None], -normals, normals)
 
 
 def poisson_surface(
