@@ -17,8 +17,9 @@ from manufacturing.accounts.errors import AccountExistsError, AuthenticationErro
 from manufacturing.accounts.passwords import hash_password, needs_rehash, verify_password
 from manufacturing.accounts.rate_limit import Attempt, LoginPolicy, retry_after_s
 from manufacturing.accounts.roles import Role
+from manufacturing.clock import utc_now
 from manufacturing.db import repositories
-from manufacturing.db.models import LoginAttempt, UserAccount, utc_now
+from manufacturing.db.models import LoginAttempt, UserAccount
 
 _KEEP_ATTEMPTS = timedelta(days=1)
 

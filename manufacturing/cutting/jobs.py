@@ -12,33 +12,21 @@ A machine whose lease ran out cannot complete, start or fail the job until it cl
 
 from __future__ import annotations
 
-import enum
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from geometry.errors import InputError
+from manufacturing.clock import as_utc
 from manufacturing.cutting.errors import JobFinishedError, LeaseExpiredError, NotLeaseHolderError
+from manufacturing.states import DEFAULT_MAX_ATTEMPTS, CuttingJobState
 
 DEFAULT_LEASE_SECONDS = 120.0  # how long a claim lasts without a heartbeat (the machine may ask for another)
-DEFAULT_MAX_ATTEMPTS = 3  # claims per job before a failure or a lost lease fails it for good (overridable per job)
+
 PIECES_CUT = "pieces_cut"  # the tracking event a completed job emits for each pair it cut
 CUTTING_STATION = "cutting"
 # Fixed namespace so a pieces-cut event id is the same on every machine, database and retry.
 _EVENT_NAMESPACE = uuid.UUID("6f1c7c4e-5a55-4c1e-9a8b-2d3f0c7e5b10")
-
-
-class CuttingJobState(enum.StrEnum):
-    QUEUED = "queued"
-    CLAIMED = "claimed"
-    CUTTING = "cutting"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class ContainerKind(enum.StrEnum):
-    HIDE = "hide"
-    ROLL = "roll"
 
 
 _HELD = frozenset({CuttingJobState.CLAIMED, CuttingJobState.CUTTING})
@@ -69,13 +57,6 @@ TRANSITIONS: dict[CuttingJobState, frozenset[CuttingJobState]] = {
     CuttingJobState.DONE: frozenset(),
     CuttingJobState.FAILED: frozenset(),
 }
-
-
-def as_utc(now: datetime) -> datetime:
-    """``now`` in UTC; a naive time is refused (whose clock would it be?)."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise InputError(f"time {now.isoformat()} has no time zone; pass an aware (UTC) datetime")
-    return now.astimezone(UTC)
 
 
 def lease_until(now: datetime, lease_seconds: float) -> datetime:

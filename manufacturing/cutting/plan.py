@@ -21,9 +21,9 @@ from shapely.geometry import Polygon
 from geometry.exchange.cutter import cutter_paths, write_cutter_dxf, write_hpgl
 from geometry.pattern import PatternPiece
 from manufacturing.cutting.errors import CutPlanError
-from manufacturing.cutting.jobs import ContainerKind
 from manufacturing.nesting.model import HideLayout, StripLayout
 from manufacturing.nesting.validate import validate_hide_layout, validate_strip_layout
+from manufacturing.states import ContainerKind
 
 # A pattern matches its nested polygon when they differ by at most this share of the piece area (the nest may
 # simplify the outline a little; a wrong piece differs by far more).

@@ -16,8 +16,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from geometry.errors import NotFoundError
-from manufacturing.cutting.jobs import CuttingJobState, JobFacts
+from manufacturing.cutting.jobs import JobFacts
 from manufacturing.db.models import CuttingJob, Pair, TrackingEvent
+from manufacturing.states import CuttingJobState
 
 _HELD = (CuttingJobState.CLAIMED, CuttingJobState.CUTTING)
 

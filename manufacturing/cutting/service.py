@@ -15,23 +15,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.artifacts import ArtifactStore
+from manufacturing.clock import as_utc, utc_now
 from manufacturing.cutting import jobs, repository
 from manufacturing.cutting.errors import CutPlanError, CuttingJobError
-from manufacturing.cutting.jobs import (
-    CUTTING_STATION,
-    DEFAULT_LEASE_SECONDS,
-    DEFAULT_MAX_ATTEMPTS,
-    PIECES_CUT,
-    ContainerKind,
-    CuttingJobState,
-    JobFacts,
-)
+from manufacturing.cutting.jobs import CUTTING_STATION, DEFAULT_LEASE_SECONDS, PIECES_CUT, JobFacts
 from manufacturing.cutting.plan import CutPiece, CutPlan, cut_files, plan_hide_nest, plan_strip_nest
 from manufacturing.db import repositories
-from manufacturing.db.models import CuttingJob, TrackingEvent, utc_now
+from manufacturing.db.models import CuttingJob, TrackingEvent
 from manufacturing.inventory import service as inventory
 from manufacturing.ledger.service import record_event_once
 from manufacturing.nesting.model import HideLayout, StripLayout
+from manufacturing.states import DEFAULT_MAX_ATTEMPTS, ContainerKind, CuttingJobState
 
 CUT_FILES_STAGE = "cutting.files"
 CUT_FILES_VERSION = 1  # bump when the cut files of the same plan would change
@@ -73,7 +67,7 @@ class Completed:
 
 
 def _now(now: datetime | None) -> datetime:
-    return jobs.as_utc(now if now is not None else utc_now())
+    return as_utc(now if now is not None else utc_now())
 
 
 def _status(job: CuttingJob, now: datetime) -> CuttingJobStatus:

@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from manufacturing.cutting.jobs import DEFAULT_MAX_ATTEMPTS, ContainerKind, CuttingJobState
+from manufacturing.clock import utc_now
+from manufacturing.states import DEFAULT_MAX_ATTEMPTS, ContainerKind, CuttingJobState, RunState, StageState
 
 # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -38,10 +39,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -64,21 +61,6 @@ class Base(DeclarativeBase):
 def _enum(cls: type[enum.Enum]) -> Enum:
     # Store values as plain strings (no native PG enum types to migrate).
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
-
-class RunState(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
-class StageState(enum.StrEnum):
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    REUSED = "reused"  # the artifact for (input, stage version) already existed
-    RETRYING = "retrying"
-    FAILED = "failed"
 
 
 class Customer(Base):

@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from lasts.fitting import MIN_HEEL_GIRTH_GAP_MM, TARGET_KEYS, LastFit, measure_last, solve_last
 from lasts.model import LastParameters, build_last
 from manufacturing.artifacts.store import ArtifactStore
-from manufacturing.cutting.jobs import as_utc
+from manufacturing.clock import as_utc, utc_now
 from manufacturing.db import repositories as artifacts_repository
-from manufacturing.db.models import FitFeedback, LastRevision, utc_now
+from manufacturing.db.models import FitFeedback, LastRevision
 from manufacturing.feedback import repository
 from manufacturing.feedback.errors import FeedbackConflictError
 from manufacturing.feedback.rules import DEFAULT_FEEDBACK_RULES, FeedbackRules, last_changes, parse_answers
 from manufacturing.planning import repository as planning_repository
 from manufacturing.planning import service as planning
-from manufacturing.planning.work_orders import WorkOrderState
+from manufacturing.states import WorkOrderState
 
 REVISION_STAGE = "fit.feedback"
 

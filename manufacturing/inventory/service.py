@@ -21,16 +21,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from geometry.errors import InputError
-from manufacturing.cutting.jobs import CuttingJobState, as_utc
-from manufacturing.db.models import (
-    PurchaseOrder,
-    PurchaseOrderLine,
-    StockLot,
-    StockMovement,
-    TrackingEvent,
-    WorkOrder,
-    utc_now,
-)
+from manufacturing.clock import as_utc, utc_now
+from manufacturing.db.models import PurchaseOrder, PurchaseOrderLine, StockLot, StockMovement, TrackingEvent, WorkOrder
 from manufacturing.inventory import repository
 from manufacturing.inventory.errors import (
     InventoryInputError,
@@ -67,14 +59,8 @@ from manufacturing.ledger.service import record_event_once
 from manufacturing.materials.catalogue import MM2_PER_UNIT, Catalogue, Material, default_catalogue
 from manufacturing.planning import repository as planning_repository
 from manufacturing.planning.routing import Routing
-from manufacturing.planning.work_orders import (
-    WORK_ORDER_OPERATION,
-    EventType,
-    OperationFact,
-    Progress,
-    WorkOrderState,
-    derive_progress,
-)
+from manufacturing.planning.work_orders import WORK_ORDER_OPERATION, EventType, OperationFact, Progress, derive_progress
+from manufacturing.states import CuttingJobState, WorkOrderState
 
 log = logging.getLogger(__name__)
 

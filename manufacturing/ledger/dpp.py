@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.db.models import utc_now
+from manufacturing.clock import utc_now
 from manufacturing.ledger import repository
 from manufacturing.ledger.ledger import merkle_proof
 from manufacturing.ledger.qr import provenance_url

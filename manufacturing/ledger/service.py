@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import TrackingEvent, utc_now
+from manufacturing.clock import as_utc, utc_now
+from manufacturing.db.models import TrackingEvent
 from manufacturing.ledger import repository
 from manufacturing.ledger.ledger import EVENT, Link, event_fact, make_link, merkle_root
 from manufacturing.ledger.verify import Problem, Verification, verify_chain, verify_day

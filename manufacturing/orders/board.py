@@ -2,7 +2,7 @@
 state, filtered by state, style, due date, overdue and a text search on the serial or the order number, paged by
 pair id; and the counts per state for the same filters.
 
-A pair's ``state`` is its work order's state (``planning.work_orders.WorkOrderState``, derived from the pair's
+A pair's ``state`` is its work order's state (``states.WorkOrderState``, derived from the pair's
 events) or ``not_released`` while the pipeline has not released one. Being derived, the state cannot be a WHERE
 clause: the database narrows by everything else (``repository.PairFilter``) and the pairs are read in id order,
 a batch at a time, until a page is full. Services never commit.
@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from configurator.styles.library import STYLES
 from geometry.errors import InputError
-from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import utc_now
+from manufacturing.clock import as_utc, utc_now
 from manufacturing.orders import repository
 from manufacturing.orders.repository import PairFilter
 from manufacturing.planning import repository as planning_repository
-from manufacturing.planning.work_orders import OperationState, WorkOrderState
+from manufacturing.states import OperationState, WorkOrderState
 from manufacturing.tracking.service import progress_of
 
 NOT_RELEASED = "not_released"

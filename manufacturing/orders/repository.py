@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from manufacturing.db.models import Design, Order, Pair, PipelineRun, RunState, WorkOrder
+from manufacturing.db.models import Design, Order, Pair, PipelineRun, WorkOrder
+from manufacturing.states import RunState
 
 LIKE_ESCAPE = "\\"
 

@@ -38,9 +38,10 @@ from lasts.pose import pose_last
 from lasts.sizes import get_size_system
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
-from manufacturing.db.models import Artifact, Pair, StageState
+from manufacturing.db.models import Artifact, Pair
 from manufacturing.feedback.service import current_last
 from manufacturing.patterns.files import PREVIEW_WIDTH_MM
+from manufacturing.states import StageState
 
 SIZE_RUN_STAGE = "patterns.size_run"
 SIZE_RUN_VERSION = 1  # bump when the same inputs would give other files

@@ -33,13 +33,14 @@ from sqlalchemy.engine import make_url
 
 from configurator.options import parse_options
 from manufacturing.db.migrate import upgrade
-from manufacturing.db.models import Artifact, Pair, PipelineRun, RunState, StageRun, WorkOrder
+from manufacturing.db.models import Artifact, Pair, PipelineRun, StageRun, WorkOrder
 from manufacturing.db.session import run_after_commit, session_scope
 from manufacturing.orders.service import place_order
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.enqueue import enqueue_pipeline
 from manufacturing.pipeline.resources import Resources, build_resources
 from manufacturing.settings import Settings
+from manufacturing.states import RunState
 
 PROFILES = ("embedded", "production")
 # The targets for one order end to end on 2 cores.

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
-from manufacturing.db.models import Artifact, StageState
+from manufacturing.db.models import Artifact
+from manufacturing.states import StageState
 
 _DONE = (StageState.SUCCEEDED, StageState.REUSED)
 LAST_FIT = "last.fit"

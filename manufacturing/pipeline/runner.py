@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from geometry.errors import CspmsError
 from manufacturing.artifacts import ArtifactStore
+from manufacturing.clock import utc_now
 from manufacturing.db import repositories
-from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState, utc_now
+from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.pipeline.stages import STAGES, StageContext, StageOutput
+from manufacturing.states import RunState, StageState
 
 log = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ from sqlalchemy.engine import make_url
 from configurator.styles import STYLE_NAMES
 from geometry.errors import InputError
 from manufacturing.db.migrate import upgrade
-from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState
+from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.bench import (
     WorkerProcess,
@@ -61,6 +61,7 @@ from manufacturing.pipeline.private_brokers import PrivateRabbitVhost, PrivateRe
 from manufacturing.pipeline.resources import Resources, build_resources
 from manufacturing.pipeline.tasks import recover_stalled_work
 from manufacturing.settings import Settings
+from manufacturing.states import RunState, StageState
 
 FAULT_KINDS = ("kill-stage", "kill-worker", "broker-restart", "db-drop")
 BROKERS = ("redis", "rabbitmq")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import Celery, Task
 from celery.exceptions import Ignore
 
-from manufacturing.db.models import utc_now
+from manufacturing.clock import utc_now
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.celery_app import app
 from manufacturing.pipeline.enqueue import RUN_STAGE_TASK, enqueue_pipeline

@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.cutting.jobs import as_utc
+from manufacturing.clock import as_utc
 from manufacturing.db.models import WorkOrder
 from manufacturing.planning import repository
 from manufacturing.planning.service import Replan, load_factory, reschedule
-from manufacturing.planning.work_orders import OperationState, Progress, WorkOrderState
+from manufacturing.planning.work_orders import Progress
+from manufacturing.states import OperationState, WorkOrderState
 from manufacturing.tracking import repository as tracking_repository
 from manufacturing.tracking.service import progress_of
 

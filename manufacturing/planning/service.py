@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import TrackingEvent, WorkOrder, WorkOrderOperation, utc_now
+from manufacturing.clock import as_utc, utc_now
+from manufacturing.db.models import TrackingEvent, WorkOrder, WorkOrderOperation
 from manufacturing.db.models import WorkCentre as WorkCentreRow
 from manufacturing.db.models import Worker as WorkerRow
 from manufacturing.inventory import service as inventory
@@ -40,11 +40,11 @@ from manufacturing.planning.work_orders import (
     EventType,
     OperationFact,
     Progress,
-    WorkOrderState,
     check_event,
     derive_progress,
     snapshot,
 )
+from manufacturing.states import WorkOrderState
 
 # Fixed namespace so an operation event's default id is the same on every terminal, database and retry.
 _EVENT_NAMESPACE = uuid.UUID("0b9f3a52-54c4-4d51-9f0e-7a1c2d3e4f50")

@@ -36,27 +36,7 @@ from typing import Any
 from manufacturing.inventory.model import Shortage
 from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.routing import Operation, Routing, canonical_sha256
-
-
-class OperationState(enum.StrEnum):
-    PENDING = "pending"
-    WAITING_MATERIAL = "waiting_material"
-    READY = "ready"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    BLOCKED = "blocked"
-    REWORK = "rework"
-
-
-class WorkOrderState(enum.StrEnum):
-    PENDING = "pending"
-    AWAITING_MATERIAL = "awaiting_material"  # the next operation waits for components (not reserved)
-    READY = "ready"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    BLOCKED = "blocked"
-    REWORK = "rework"
+from manufacturing.states import OperationState, WorkOrderState
 
 
 class EventType(enum.StrEnum):

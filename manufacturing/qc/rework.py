@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.cutting.jobs import as_utc
+from manufacturing.clock import as_utc
 from manufacturing.planning import service as planning
 from manufacturing.qc import repository
 

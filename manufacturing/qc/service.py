@@ -19,17 +19,18 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from manufacturing.artifacts.store import ArtifactStore
-from manufacturing.cutting.jobs import as_utc
+from manufacturing.clock import as_utc, utc_now
 from manufacturing.db import repositories as artifacts_repository
-from manufacturing.db.models import QcInspection, QcInspectionResult, TrackingEvent, utc_now
+from manufacturing.db.models import QcInspection, QcInspectionResult, TrackingEvent
 from manufacturing.planning import repository as planning_repository
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import Routing
-from manufacturing.planning.work_orders import EventType, OperationState
+from manufacturing.planning.work_orders import EventType
 from manufacturing.qc import repository
 from manufacturing.qc.errors import InspectionConflictError, InspectionError
 from manufacturing.qc.inspections import Outcome, evaluate, resolve_operation
 from manufacturing.qc.templates import DEFAULT_TEMPLATES, Checkpoint, QcTemplate, template_for
+from manufacturing.states import OperationState
 
 # The routing's QC point for a checkpoint, when it has one, and the operation the checkpoint follows.
 QC_POINTS: dict[Checkpoint, str] = {Checkpoint.CLOSING: "qc_upper", Checkpoint.FINAL: "qc_final"}

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import WorkOrder, utc_now
+from manufacturing.clock import as_utc, utc_now
+from manufacturing.db.models import WorkOrder
 from manufacturing.planning.factory import WorkCalendar
 from manufacturing.planning.routing import Routing
 from manufacturing.planning.service import load_factory
-from manufacturing.planning.work_orders import OperationState, WorkOrderState
+from manufacturing.states import OperationState, WorkOrderState
 from manufacturing.tracking import repository
 from manufacturing.tracking.durations import WAIT, WORK, DurationModel, RobustStat
 from manufacturing.tracking.service import progress_of

@@ -23,8 +23,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import utc_now
+from manufacturing.clock import as_utc, utc_now
 from manufacturing.db.session import session_scope
 from manufacturing.ledger.service import append_events
 from manufacturing.tracking import repository

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.planning.work_orders import WorkOrderState
+from manufacturing.states import WorkOrderState
 from manufacturing.tracking import repository
 from manufacturing.tracking.service import progress_of
 

@@ -25,8 +25,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import DurationStat, utc_now
+from manufacturing.clock import as_utc, utc_now
+from manufacturing.db.models import DurationStat
 from manufacturing.db.session import session_scope
 from manufacturing.planning.factory import WorkCalendar
 from manufacturing.planning.service import load_factory

@@ -19,7 +19,7 @@ import paho.mqtt.client as mqtt
 from sqlalchemy.orm import Session, sessionmaker
 
 from geometry.errors import InputError
-from manufacturing.db.models import utc_now
+from manufacturing.clock import utc_now
 from manufacturing.tracking.events import ScanEvent, parse_events
 from manufacturing.tracking.ingest import ingest_committed
 from manufacturing.tracking.learning import DurationLearner

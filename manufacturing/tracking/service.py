@@ -11,14 +11,8 @@ from sqlalchemy.orm import Session
 
 from manufacturing.db.models import TrackingEvent, WorkOrder
 from manufacturing.planning.routing import Routing
-from manufacturing.planning.work_orders import (
-    WORK_ORDER_OPERATION,
-    EventType,
-    OperationFact,
-    OperationState,
-    Progress,
-    derive_progress,
-)
+from manufacturing.planning.work_orders import WORK_ORDER_OPERATION, EventType, OperationFact, Progress, derive_progress
+from manufacturing.states import OperationState
 from manufacturing.tracking import repository
 
 _FACT_TYPES = frozenset(e.value for e in EventType)

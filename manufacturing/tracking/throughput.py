@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.cutting.jobs import as_utc
-from manufacturing.db.models import utc_now
+from manufacturing.clock import as_utc, utc_now
 from manufacturing.tracking import repository
 
 MAX_DAYS = 366

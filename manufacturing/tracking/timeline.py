@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from manufacturing.cutting.jobs import as_utc
+from manufacturing.clock import as_utc
 from manufacturing.db import repositories
 from manufacturing.feedback import repository as feedback_repository
 from manufacturing.qc import repository as qc_repository

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from manufacturing.pipeline.local import run_pipeline_in_process
-from manufacturing.planning.work_orders import WorkOrderState
+from manufacturing.states import WorkOrderState
 from tests.web.floor import Floor, place_order
 
 

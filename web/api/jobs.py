@@ -24,12 +24,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from geometry.errors import CspmsError
+from manufacturing.clock import utc_now
 from manufacturing.cutting import service
-from manufacturing.cutting.jobs import DEFAULT_LEASE_SECONDS, CuttingJobState
+from manufacturing.cutting.jobs import DEFAULT_LEASE_SECONDS
 from manufacturing.cutting.service import CuttingJobStatus
 from manufacturing.db import repositories
-from manufacturing.db.models import CuttingJob, utc_now
+from manufacturing.db.models import CuttingJob
 from manufacturing.db.session import session_scope
+from manufacturing.states import CuttingJobState
 from web.api.deps import RecordId, ResourcesDep
 from web.api.pagination import Page, PageDep, page_of
 from web.api.problems import problem

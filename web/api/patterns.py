@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from geometry.errors import ConflictError, InputError, NotFoundError
 from manufacturing.accounts.roles import Capability
 from manufacturing.db import repositories
-from manufacturing.db.models import Artifact, Order, Pair, StageState
+from manufacturing.db.models import Artifact, Order, Pair
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.stages import PATTERNS_MAKE
+from manufacturing.states import StageState
 from web.api.auth import requires
 from web.api.deps import ResourcesDep
 

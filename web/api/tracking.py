@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response, status
 
 from geometry.errors import NotFoundError
-from manufacturing.db.models import utc_now
+from manufacturing.clock import utc_now
 from manufacturing.db.session import session_scope
 from manufacturing.ledger.dpp import export_dpp
 from manufacturing.ledger.qr import label_qr_svg, provenance_url

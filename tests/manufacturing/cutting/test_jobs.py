@@ -9,7 +9,8 @@ import pytest
 from geometry.errors import ConflictError, InputError
 from manufacturing.cutting import jobs
 from manufacturing.cutting.errors import JobFinishedError, LeaseExpiredError, NotLeaseHolderError
-from manufacturing.cutting.jobs import CuttingJobState, JobFacts
+from manufacturing.cutting.jobs import JobFacts
+from manufacturing.states import CuttingJobState
 from tests.manufacturing.cutting.conftest import T0
 
 LEASE_S = 60.0

@@ -14,12 +14,13 @@ from sqlalchemy import select, text
 from geometry.exchange.cutter import hpgl_extent_mm
 from manufacturing.cutting import service
 from manufacturing.cutting.errors import CutPlanError, LeaseExpiredError, NotLeaseHolderError
-from manufacturing.cutting.jobs import PIECES_CUT, CuttingJobState
+from manufacturing.cutting.jobs import PIECES_CUT
 from manufacturing.cutting.repository import tracking_events_of_pair, tracking_events_of_type
 from manufacturing.db.models import Artifact, CuttingJob
 from manufacturing.db.session import session_scope
 from manufacturing.inventory.errors import WrongUnitError
 from manufacturing.materials.catalogue import CatalogueError
+from manufacturing.states import CuttingJobState
 from tests.manufacturing.cutting.conftest import T0, CuttingDb, hide_nest, pair_pieces, strip_nest
 
 LEASE_S = 60.0

@@ -7,11 +7,12 @@ import pytest
 
 from lasts.model import LastParameters
 from manufacturing.db import repositories
-from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState
+from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.feedback import service
 from manufacturing.feedback.aggregate import feedback_summary
 from manufacturing.feedback.errors import FeedbackConflictError
+from manufacturing.states import RunState, StageState
 from tests.manufacturing.qc.shop import Shop
 
 LAST = LastParameters(stick_length_mm=285, ball_length_mm=195, ball_girth_mm=250, ball_width_mm=100,

@@ -13,7 +13,7 @@ from manufacturing.db.session import session_scope
 from manufacturing.inventory import service as inventory
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
-from manufacturing.planning.work_orders import WorkOrderState
+from manufacturing.states import WorkOrderState
 from tests.manufacturing.inventory.conftest import T0, InventoryDb
 
 DERBY = RoutingInputs("derby", piece_count=8, seam_length_mm=1800.0, eyelets=10)

@@ -22,7 +22,8 @@ from manufacturing.inventory.errors import (
 from manufacturing.planning import service as planning
 from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.routing import RoutingInputs
-from manufacturing.planning.work_orders import EventType, OperationState, WorkOrderState
+from manufacturing.planning.work_orders import EventType
+from manufacturing.states import OperationState, WorkOrderState
 from tests.manufacturing.inventory.conftest import T0, InventoryDb
 
 DERBY = RoutingInputs("derby", piece_count=8, seam_length_mm=1800.0, eyelets=10)

@@ -8,10 +8,11 @@ import time
 import pytest
 from sqlalchemy import select
 
-from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState
+from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.bench import WorkerProcess, audit
 from manufacturing.pipeline.resources import Resources
+from manufacturing.states import RunState, StageState
 
 RUN_TIMEOUT_S = 60
 

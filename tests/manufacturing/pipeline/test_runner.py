@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from manufacturing.db import repositories
-from manufacturing.db.models import PipelineRun, RunState, StageRun, StageState, WorkOrder
+from manufacturing.db.models import PipelineRun, StageRun, WorkOrder
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.local import run_pipeline_in_process
 from manufacturing.pipeline.reports import describe_run
 from manufacturing.pipeline.resources import Resources
 from manufacturing.pipeline.runner import derive_run_state
 from manufacturing.pipeline.stages import ORDER_PIPELINE
+from manufacturing.states import RunState, StageState
 from tests.manufacturing.inventory.stock import receive_opening_stock
 from tests.manufacturing.pipeline.conftest import place
 

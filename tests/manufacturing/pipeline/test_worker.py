@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from manufacturing.db.migrate import upgrade
-from manufacturing.db.models import PipelineRun, RunState
+from manufacturing.db.models import PipelineRun
 from manufacturing.db.session import run_after_commit, session_scope
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.enqueue import enqueue_pipeline
 from manufacturing.pipeline.reports import describe_run
 from manufacturing.pipeline.resources import Resources, build_resources
 from manufacturing.settings import Settings
+from manufacturing.states import RunState
 from tests.manufacturing.pipeline.conftest import place
 
 pytestmark = pytest.mark.slow

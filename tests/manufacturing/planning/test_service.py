@@ -18,7 +18,8 @@ from manufacturing.planning import service
 from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.factory import default_factory
 from manufacturing.planning.routing import TEMPLATES, RoutingInputs
-from manufacturing.planning.work_orders import EventType, OperationState, WorkOrderState
+from manufacturing.planning.work_orders import EventType
+from manufacturing.states import OperationState, WorkOrderState
 from tests.manufacturing.inventory.stock import stock_up
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)  # a Monday, inside the early shift

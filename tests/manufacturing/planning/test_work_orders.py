@@ -7,15 +7,8 @@ import pytest
 from manufacturing.inventory.model import Shortage
 from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.routing import TEMPLATES, Routing, RoutingInputs, route
-from manufacturing.planning.work_orders import (
-    EventType,
-    OperationFact,
-    OperationState,
-    WorkOrderState,
-    check_event,
-    derive_progress,
-    snapshot,
-)
+from manufacturing.planning.work_orders import EventType, OperationFact, check_event, derive_progress, snapshot
+from manufacturing.states import OperationState, WorkOrderState
 
 T0 = datetime(2026, 3, 16, 6, 0, tzinfo=UTC)
 HAND = route(RoutingInputs("derby", 8, 1800.0, 10, hand_stitching=True))

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from manufacturing.db.models import Artifact, QcInspection
 from manufacturing.db.session import session_scope
 from manufacturing.planning import service as planning
-from manufacturing.planning.work_orders import EventType, OperationState, WorkOrderState
+from manufacturing.planning.work_orders import EventType
 from manufacturing.qc import service
 from manufacturing.qc.errors import InspectionConflictError
 from manufacturing.qc.metrics import qc_report
 from manufacturing.qc.templates import DEFAULT_TEMPLATES, Checkpoint, template_sha256
+from manufacturing.states import OperationState, WorkOrderState
 from tests.manufacturing.qc.shop import Shop
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
