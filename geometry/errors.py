@@ -91,14 +91,6 @@ class PatternError(InputError):
     code = "pattern_error"
 
 
-class NestingError(CspmsError):
-    """A nesting engine returned a layout that breaks a rule (overlap, outside the container, on a defect,
-    wrong quality, kerf, orientation or demand): a bug in the engine, never the user's fault."""
-
-    code = "nesting_error"
-    http_status = 500
-
-
 class FlatteningError(InputError):
     """A 3D piece patch that cannot be flattened: not a disk (holes, several parts, a closed surface),
     non-manifold or inconsistently wound faces, degenerate geometry, or seams that cannot reach their length."""

@@ -1,10 +1,13 @@
-"""Every query the services and the pipeline make, in one place. Repositories never commit."""
+"""The foundation's queries: customers, orders, pairs and their events, pipeline runs and artifacts.
+
+Pairs and their tracking events are read here because every floor names them (the ledger chains the events,
+tracking derives progress from them, the boards show them). Repositories never commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geometry.errors import NotFoundError
@@ -16,6 +19,7 @@ from manufacturing.db.models import (
     Pair,
     PipelineRun,
     StageRun,
+    TrackingEvent,
 )
 
 
@@ -118,3 +122,64 @@ def runs_for_pair(session: Session, pair_id: int) -> Sequence[PipelineRun]:
 
 def pairs_of_order(session: Session, order_id: int) -> Sequence[Pair]:
     return session.scalars(select(Pair).where(Pair.order_id == order_id).order_by(Pair.id)).all()
+
+
+def pair_ids_by_serial(session: Session, serials: Iterable[str]) -> dict[str, int]:
+    serials = sorted(set(serials))
+    if not serials:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":  # one constant (preparable) statement for any count
+        rows = session.execute(text("SELECT serial, id FROM pair WHERE serial = ANY(CAST(:serials AS varchar[]))"),
+                               {"serials": serials})  # fmt: skip
+    else:
+        rows = session.execute(select(Pair.serial, Pair.id).where(Pair.serial.in_(serials)))
+    return {serial: pair_id for serial, pair_id in rows}
+
+
+
+def get_pair_by_serial(session: Session, serial: str) -> Pair:
+    pair = session.scalars(select(Pair).where(Pair.serial == serial)).one_or_none()
+    if pair is None:
+        raise NotFoundError(f"pair {serial} does not exist", serial=serial)
+    return pair
+
+
+
+def serials_of(session: Session, pair_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(pair_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(select(Pair.id, Pair.serial).where(Pair.id.in_(ids))).all())
+
+
+
+def find_event(session: Session, event_id: str) -> TrackingEvent | None:
+    return session.scalars(select(TrackingEvent).where(TrackingEvent.event_id == event_id)).one_or_none()
+
+
+
+def lock_pairs(session: Session, pair_ids: Iterable[int]) -> None:
+    """Serialise appends to the same pairs' chains (PostgreSQL transaction advisory locks, taken in id order so
+    two batches cannot deadlock; SQLite serialises writers already)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted(set(pair_ids))
+    if ids:
+        session.execute(text("SELECT pg_advisory_xact_lock(7301, id) FROM unnest(CAST(:ids AS int[])) AS id"),
+                        {"ids": ids})  # fmt: skip
+
+
+
+def events_of_pair(session: Session, pair_id: int) -> list[TrackingEvent]:
+    return list(session.scalars(
+        select(TrackingEvent).where(TrackingEvent.pair_id == pair_id)
+        .order_by(TrackingEvent.occurred_at, TrackingEvent.id)
+    ))  # fmt: skip
+
+
+
+def all_events(session: Session) -> dict[int, list[TrackingEvent]]:
+    out: dict[int, list[TrackingEvent]] = {}
+    for row in session.scalars(select(TrackingEvent).order_by(TrackingEvent.occurred_at, TrackingEvent.id)):
+        out.setdefault(row.pair_id, []).append(row)
+    return out

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.clock import as_utc, utc_now
+from manufacturing.db import repositories
 from manufacturing.db.models import TrackingEvent
 from manufacturing.ledger import repository
 from manufacturing.ledger.ledger import EVENT, Link, event_fact, make_link, merkle_root
 from manufacturing.ledger.verify import Problem, Verification, verify_chain, verify_day
-from manufacturing.tracking import repository as tracking_repository
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ def record_event_once(session: Session, event: TrackingEvent, now: datetime | No
     """Store one tracking event unless its ``event_id`` is stored, and chain it into its pair's ledger: the one
     path for events that do not come through ingest (terminals, cutting machines, the stores), so every stored
     event has its entry. Returns (the stored event, added?)."""
-    tracking_repository.lock_pairs(session, [event.pair_id])
-    existing = tracking_repository.find_event(session, event.event_id)
+    repositories.lock_pairs(session, [event.pair_id])
+    existing = repositories.find_event(session, event.event_id)
     if existing is not None:
         return existing, False
     now = as_utc(now or utc_now())
@@ -53,7 +53,7 @@ def record_event_once(session: Session, event: TrackingEvent, now: datetime | No
     row = {"event_id": event.event_id, "pair_id": event.pair_id, "event_type": event.event_type,
            "operation": event.operation, "station": event.station, "occurred_at": as_utc(event.occurred_at),
            "source": event.source, "payload": event.payload or {}}  # fmt: skip
-    append_events(session, [row], tracking_repository.serials_of(session, [event.pair_id]), now)
+    append_events(session, [row], repositories.serials_of(session, [event.pair_id]), now)
     return event, True
 
 
@@ -103,9 +103,9 @@ def _days(session: Session, days: Sequence[str]) -> tuple[int, list[Problem]]:
 
 def verify_pair(session: Session, serial: str) -> Verification:
     """One pair's chain, head, events and the sealed days it touches."""
-    pair = tracking_repository.get_pair_by_serial(session, serial)
+    pair = repositories.get_pair_by_serial(session, serial)
     links = repository.chain(session, pair.id)
-    facts = {e.event_id: fact_of(e) for e in tracking_repository.events_of_pair(session, pair.id)}
+    facts = {e.event_id: fact_of(e) for e in repositories.events_of_pair(session, pair.id)}
     result = verify_chain(serial, links, repository.heads(session, [pair.id]).get(pair.id), facts)
     _, day_problems = _days(session, sorted({k.day for k in links}))
     return Verification(result.serial, result.entries, result.head_hash, (*result.problems, *day_problems))
@@ -114,9 +114,9 @@ def verify_pair(session: Session, serial: str) -> Verification:
 def verify_all(session: Session) -> LedgerReport:
     chains = repository.chains(session)
     heads = repository.all_heads(session)
-    events = tracking_repository.all_events(session)
+    events = repositories.all_events(session)
     pair_ids = sorted(chains.keys() | heads.keys() | events.keys())
-    serials = tracking_repository.serials_of(session, pair_ids)
+    serials = repositories.serials_of(session, pair_ids)
     results = tuple(
         verify_chain(serials.get(pid, f"#{pid}"), chains.get(pid, []), heads.get(pid),
                      {e.event_id: fact_of(e) for e in events.get(pid, [])})

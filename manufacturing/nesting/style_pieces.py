@@ -40,8 +40,9 @@ from shapely import affinity
 from shapely.geometry import Polygon
 
 from configurator.pattern_making import PairFlattening, StyleFlattening
-from geometry.errors import InputError, NestingError
+from geometry.errors import InputError
 from geometry.pattern import PatternPiece
+from manufacturing.nesting.errors import NestingError
 from manufacturing.nesting.hides import HideNestConfig, nest_hides
 from manufacturing.nesting.model import (
     FULL_QUALITY,

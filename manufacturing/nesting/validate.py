@@ -14,7 +14,7 @@ from collections import Counter
 from shapely.geometry import Polygon, box
 from shapely.strtree import STRtree
 
-from geometry.errors import NestingError
+from manufacturing.nesting.errors import NestingError
 from manufacturing.nesting.model import HideLayout, HidePlacement, StripLayout, angle_in, transform_polygon
 
 AREA_TOL = 1e-6  # overlap area / smaller piece area regarded as touching (floating point)

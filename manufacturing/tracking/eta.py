@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.clock import as_utc, utc_now
+from manufacturing.db import repositories
 from manufacturing.db.models import WorkOrder
 from manufacturing.planning.factory import WorkCalendar
 from manufacturing.planning.routing import Routing
@@ -131,7 +132,7 @@ def pair_eta(session: Session, pair_id: int, now: datetime | None = None) -> Pai
 
 def _eta(session: Session, wo: WorkOrder, calendar: WorkCalendar, model: DurationModel, now: datetime
          ) -> PairEta | None:  # fmt: skip
-    progress = progress_of(wo, repository.events_of_pair(session, wo.pair_id))
+    progress = progress_of(wo, repositories.events_of_pair(session, wo.pair_id))
     if progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
         return None
     routing = Routing.from_json(wo.routing)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from manufacturing.clock import as_utc, utc_now
+from manufacturing.db import repositories
 from manufacturing.db.session import session_scope
 from manufacturing.ledger.service import append_events
 from manufacturing.tracking import repository
@@ -58,11 +59,11 @@ def ingest(session: Session, events: Sequence[ScanEvent], now: datetime | None =
     unique: dict[str, ScanEvent] = {}
     for e in events:
         unique.setdefault(e.event_id, e)
-    pairs = repository.pair_ids_by_serial(session, (e.pair_serial for e in unique.values()))
+    pairs = repositories.pair_ids_by_serial(session, (e.pair_serial for e in unique.values()))
     unknown = tuple(sorted({e.pair_serial for e in unique.values() if e.pair_serial not in pairs}))
     known = sorted((e for e in unique.values() if e.pair_serial in pairs), key=lambda e: (e.occurred_at, e.event_id))
     # The pairs' locks come first, so a pair's events are stored and chained in commit order.
-    repository.lock_pairs(session, (pairs[e.pair_serial] for e in known))
+    repositories.lock_pairs(session, (pairs[e.pair_serial] for e in known))
     rows = [
         {"event_id": e.event_id, "pair_id": pairs[e.pair_serial], "station": e.station, "operation": e.operation,
          "event_type": e.event_type, "occurred_at": e.occurred_at, "received_at": now, "source": e.reader_id,

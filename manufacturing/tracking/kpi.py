@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from manufacturing.db import repositories
 from manufacturing.states import WorkOrderState
 from manufacturing.tracking import repository
 from manufacturing.tracking.service import progress_of
@@ -76,7 +77,7 @@ def compute_kpis(pairs: Sequence[PairRecord]) -> dict[str, Any]:
 def kpis(session: Session) -> dict[str, Any]:
     records = []
     for wo in repository.work_orders_with_pairs(session):
-        events = repository.events_of_pair(session, wo.pair_id)
+        events = repositories.events_of_pair(session, wo.pair_id)
         progress = progress_of(wo, events)
         finishes = [e for e in events if e.event_type in ("finished", "qc_passed")]
         by_worker: dict[str, int] = {}

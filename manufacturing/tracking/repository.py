@@ -1,5 +1,6 @@
-"""Every query tracking needs: pairs by serial, stored event ids, bulk event inserts, per-pair locks, duration
-stats, and what progress, ETAs and KPIs read. Repositories never commit."""
+"""Every query tracking needs: bulk event inserts, timed events, duration stats, and what progress, ETAs and
+KPIs read (pairs and their events by serial are the foundation's: manufacturing/db/repositories.py). Repositories
+never commit."""
 
 from __future__ import annotations
 
@@ -12,50 +13,7 @@ from sqlalchemy import ARRAY, Integer, any_, cast, delete, literal, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from geometry.errors import NotFoundError
 from manufacturing.db.models import DurationStat, Order, Pair, TrackingEvent, WorkOrder
-
-
-def pair_ids_by_serial(session: Session, serials: Iterable[str]) -> dict[str, int]:
-    serials = sorted(set(serials))
-    if not serials:
-        return {}
-    if session.get_bind().dialect.name == "postgresql":  # one constant (preparable) statement for any count
-        rows = session.execute(text("SELECT serial, id FROM pair WHERE serial = ANY(CAST(:serials AS varchar[]))"),
-                               {"serials": serials})  # fmt: skip
-    else:
-        rows = session.execute(select(Pair.serial, Pair.id).where(Pair.serial.in_(serials)))
-    return {serial: pair_id for serial, pair_id in rows}
-
-
-def get_pair_by_serial(session: Session, serial: str) -> Pair:
-    pair = session.scalars(select(Pair).where(Pair.serial == serial)).one_or_none()
-    if pair is None:
-        raise NotFoundError(f"pair {serial} does not exist", serial=serial)
-    return pair
-
-
-def serials_of(session: Session, pair_ids: Iterable[int]) -> dict[int, str]:
-    ids = sorted(set(pair_ids))
-    if not ids:
-        return {}
-    return dict(session.execute(select(Pair.id, Pair.serial).where(Pair.id.in_(ids))).all())
-
-
-def find_event(session: Session, event_id: str) -> TrackingEvent | None:
-    return session.scalars(select(TrackingEvent).where(TrackingEvent.event_id == event_id)).one_or_none()
-
-
-def lock_pairs(session: Session, pair_ids: Iterable[int]) -> None:
-    """Serialise appends to the same pairs' chains (PostgreSQL transaction advisory locks, taken in id order so
-    two batches cannot deadlock; SQLite serialises writers already)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    ids = sorted(set(pair_ids))
-    if ids:
-        session.execute(text("SELECT pg_advisory_xact_lock(7301, id) FROM unnest(CAST(:ids AS int[])) AS id"),
-                        {"ids": ids})  # fmt: skip
-
 
 _INSERT_EVENTS_PG = text("""
     INSERT INTO tracking_event (event_id, pair_id, station, operation, event_type, occurred_at, received_at, source,
@@ -104,20 +62,6 @@ def timed_events_of_pairs(session: Session, pair_ids: Iterable[int] | None, even
         else:
             query = query.where(table.c.pair_id.in_(ids))
     return list(session.connection().execute(query))  # Core rows: the ORM's per-row work is not needed here
-
-
-def events_of_pair(session: Session, pair_id: int) -> list[TrackingEvent]:
-    return list(session.scalars(
-        select(TrackingEvent).where(TrackingEvent.pair_id == pair_id)
-        .order_by(TrackingEvent.occurred_at, TrackingEvent.id)
-    ))  # fmt: skip
-
-
-def all_events(session: Session) -> dict[int, list[TrackingEvent]]:
-    out: dict[int, list[TrackingEvent]] = {}
-    for row in session.scalars(select(TrackingEvent).order_by(TrackingEvent.occurred_at, TrackingEvent.id)):
-        out.setdefault(row.pair_id, []).append(row)
-    return out
 
 
 def duration_stats(session: Session, keys: Iterable[tuple[str, str, str]] | None = None,

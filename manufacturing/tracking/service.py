@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from manufacturing.db import repositories
 from manufacturing.db.models import TrackingEvent, WorkOrder
 from manufacturing.planning.routing import Routing
 from manufacturing.planning.work_orders import WORK_ORDER_OPERATION, EventType, OperationFact, Progress, derive_progress
@@ -31,8 +32,8 @@ def progress_of(work_order: WorkOrder, events: Sequence[TrackingEvent]) -> Progr
 
 def pair_progress(session: Session, serial: str) -> dict[str, Any]:
     """The pair's work-order state, each operation's state, the share done, and what readers saw."""
-    pair = repository.get_pair_by_serial(session, serial)
-    events = repository.events_of_pair(session, pair.id)
+    pair = repositories.get_pair_by_serial(session, serial)
+    events = repositories.events_of_pair(session, pair.id)
     work_order = repository.work_order_of_pair(session, pair.id)
     out: dict[str, Any] = {"serial": serial, "order_id": pair.order_id, "events": len(events),
                            "last_seen": None, "work_order": None}  # fmt: skip

@@ -7,9 +7,9 @@ from datetime import timedelta
 from lxml import etree
 from sqlalchemy import delete
 
+from manufacturing.boards.passport import export_dpp
 from manufacturing.db.models import LedgerEntry, LedgerHead, TrackingEvent
 from manufacturing.db.session import session_scope
-from manufacturing.ledger.dpp import export_dpp
 from manufacturing.ledger.ledger import merkle_proof, merkle_root, verify_proof
 from manufacturing.ledger.qr import label_qr_svg
 from manufacturing.ledger.service import seal_days, verify_pair

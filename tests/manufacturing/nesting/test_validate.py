@@ -3,7 +3,7 @@
 import pytest
 from shapely.geometry import box
 
-from geometry.errors import NestingError
+from manufacturing.nesting.errors import NestingError
 from manufacturing.nesting.model import (
     HideInstance,
     HideLayout,

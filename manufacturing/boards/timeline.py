@@ -28,7 +28,7 @@ def _entry(at: datetime, kind: str, title: str, **details: Any) -> dict[str, Any
 def pair_timeline(session: Session, serial: str) -> dict[str, Any]:
     """``{"serial", "order_number", "style", "progress", "qc_checkpoints", "entries"}``; ``progress`` is
     ``pair_progress``'s (the work order and each operation's derived state)."""
-    pair = repository.get_pair_by_serial(session, serial)
+    pair = repositories.get_pair_by_serial(session, serial)
     order = pair.order
     entries = [_entry(order.created_at, "order", f"Order {order.number} placed", order_number=order.number)]
     for run in repositories.runs_for_pair(session, pair.id):
@@ -43,7 +43,7 @@ def pair_timeline(session: Session, serial: str) -> dict[str, Any]:
     if work_order is not None:
         entries.append(_entry(work_order.released_at, "work_order", "Work order released",
                               work_order_id=work_order.id, due_at=as_utc(work_order.due_at).isoformat()))  # fmt: skip
-    for event in repository.events_of_pair(session, pair.id):
+    for event in repositories.events_of_pair(session, pair.id):
         worker = (event.payload or {}).get("worker")
         entries.append(_entry(event.occurred_at, "event", f"{event.operation}: {event.event_type}",
                               event_id=event.event_id, event_type=event.event_type, operation=event.operation,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.clock import utc_now
+from manufacturing.db import repositories
 from manufacturing.ledger import repository
 from manufacturing.ledger.ledger import merkle_proof
 from manufacturing.ledger.qr import provenance_url
@@ -20,7 +21,7 @@ DPP_SCHEMA = "cspms-dpp/1"
 
 
 def export_dpp(session: Session, serial: str, base_url: str) -> dict[str, Any]:
-    pair = tracking_repository.get_pair_by_serial(session, serial)
+    pair = repositories.get_pair_by_serial(session, serial)
     links = repository.chain(session, pair.id)
     work_order = tracking_repository.work_order_of_pair(session, pair.id)
     bom = work_order.bom if work_order else {}

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.clock import as_utc
+from manufacturing.db import repositories
 from manufacturing.db.models import WorkOrder
 from manufacturing.planning import repository
 from manufacturing.planning.service import Replan, load_factory, reschedule
@@ -117,7 +118,7 @@ def station_queues(session: Session) -> dict[str, Any]:
 def replan(session: Session, now: datetime | None = None, time_limit_s: float = 5.0) -> dict[str, Any]:
     """Re-plan every open work order (``service.reschedule``: stores each operation's plan) and summarise."""
     result: Replan = reschedule(session, now=now, time_limit_s=time_limit_s)
-    serials = tracking_repository.serials_of(session, result.pair_eta)
+    serials = repositories.serials_of(session, result.pair_eta)
     schedule = result.schedule
     return {
         "method": schedule.method, "status": schedule.status, "seconds": round(schedule.seconds, 3),

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from manufacturing.boards.pairs import PAIR_STATES, PairFilterError, PairFilters, list_pairs, state_counts
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
-from manufacturing.orders.board import PAIR_STATES, PairFilterError, PairFilters, list_pairs, state_counts
 from manufacturing.orders.repository import like_pattern
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
