@@ -14,11 +14,11 @@ from configurator.styles.library import STYLES
 from geometry.errors import NotFoundError
 from manufacturing.accounts.service import Principal
 from manufacturing.db.models import Pair
+from manufacturing.db.repositories import get_pair_by_serial
 from manufacturing.db.session import session_scope
 from manufacturing.feedback import repository
 from manufacturing.feedback.aggregate import MIN_CHANGE_MM, MIN_SAMPLES, feedback_summary, summarise_style
 from manufacturing.feedback.service import Revision, submit_fit_feedback
-from manufacturing.tracking.repository import get_pair_by_serial
 from web.api.auth import CustomerSideDep, PatternsDep, owns
 from web.api.deps import ResourcesDep
 

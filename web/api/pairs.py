@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, Query
 
 from configurator.styles.library import STYLES
 from manufacturing.accounts.roles import Capability
+from manufacturing.boards.pairs import MAX_SEARCH_CHARS, PAIR_STATES, PairFilters, list_pairs, state_counts
+from manufacturing.boards.timeline import pair_timeline
 from manufacturing.db.session import session_scope
-from manufacturing.orders.board import MAX_SEARCH_CHARS, PAIR_STATES, PairFilters, list_pairs, state_counts
-from manufacturing.tracking.timeline import pair_timeline
 from web.api.auth import ShopFloorDep, requires
 from web.api.deps import ResourcesDep
 from web.api.pagination import PageDep, page_of

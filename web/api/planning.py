@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from manufacturing.accounts.roles import Capability
+from manufacturing.boards.schedule import replan, schedule_view, station_queues
 from manufacturing.db.session import session_scope
-from manufacturing.planning.board import replan, schedule_view, station_queues
 from web.api.auth import requires
 from web.api.deps import ResourcesDep
 

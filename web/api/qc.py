@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from geometry.errors import InputTooLargeError
 from manufacturing.accounts.roles import Capability
 from manufacturing.db.models import QcInspection
+from manufacturing.db.repositories import get_pair_by_serial, serials_of
 from manufacturing.db.session import session_scope
 from manufacturing.qc import repository
 from manufacturing.qc.errors import InspectionError
@@ -22,7 +23,6 @@ from manufacturing.qc.metrics import qc_report
 from manufacturing.qc.rework import rework_list
 from manufacturing.qc.service import InspectionStatus, checkpoint_states, record_inspection, start_inspection
 from manufacturing.qc.templates import DEFAULT_TEMPLATES, DEFECT_CODES, Checkpoint, template_for
-from manufacturing.tracking.repository import get_pair_by_serial, serials_of
 from web.api.auth import requires
 from web.api.deps import ResourcesDep
 

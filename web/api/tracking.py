@@ -13,9 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response, status
 
 from geometry.errors import NotFoundError
+from manufacturing.boards.passport import export_dpp
 from manufacturing.clock import utc_now
+from manufacturing.db.repositories import get_pair_by_serial
 from manufacturing.db.session import session_scope
-from manufacturing.ledger.dpp import export_dpp
 from manufacturing.ledger.qr import label_qr_svg, provenance_url
 from manufacturing.ledger.service import verify_pair
 from manufacturing.pipeline.resources import build_resources
@@ -24,7 +25,6 @@ from manufacturing.tracking.eta import delay_alerts, pair_eta
 from manufacturing.tracking.events import parse_events
 from manufacturing.tracking.ingest import ingest_committed
 from manufacturing.tracking.learning import DurationLearner
-from manufacturing.tracking.repository import get_pair_by_serial
 from manufacturing.tracking.service import pair_progress
 from web.api.auth import CustomerSideDep, ShopFloorDep, owns
 from web.api.deps import ResourcesDep
