@@ -73,3 +73,13 @@ class WorkOrderState(enum.StrEnum):
     CANCELLED = "cancelled"
     BLOCKED = "blocked"
     REWORK = "rework"
+
+
+class PurchaseOrderState(enum.StrEnum):
+    """A purchase order, derived from its lines' receipts: ``open → partly_received → received``, or
+    ``cancelled`` while nothing was received."""
+
+    OPEN = "open"
+    PARTLY_RECEIVED = "partly_received"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"

@@ -22,7 +22,7 @@ from manufacturing.cutting.jobs import CUTTING_STATION, DEFAULT_LEASE_SECONDS, P
 from manufacturing.cutting.plan import CutPiece, CutPlan, cut_files, plan_hide_nest, plan_strip_nest
 from manufacturing.db import repositories
 from manufacturing.db.models import CuttingJob, TrackingEvent
-from manufacturing.inventory import service as inventory
+from manufacturing.inventory.consumption import CuttingConsumption, consume_cutting_job, cuttable_material
 from manufacturing.ledger.service import record_event_once
 from manufacturing.nesting.model import HideLayout, StripLayout
 from manufacturing.states import DEFAULT_MAX_ATTEMPTS, ContainerKind, CuttingJobState
@@ -63,7 +63,7 @@ class Completed:
     job: CuttingJobStatus
     first: bool  # False: the job was already done; nothing changed
     events_added: int  # pieces-cut events stored by this call (0 on a repeat)
-    consumption: inventory.CuttingConsumption | None = None  # the stock it consumed (first=False on a repeat)
+    consumption: CuttingConsumption | None = None  # the stock it consumed (first=False on a repeat)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -117,7 +117,7 @@ def create_cutting_job(
         return _status(existing, now)
     if max_attempts < 1:
         raise CutPlanError(f"a job needs at least one attempt, got {max_attempts}", max_attempts=max_attempts)
-    inventory.cuttable_material(plan.material)  # a stocked area material, or its completion could not book it
+    cuttable_material(plan.material)  # a stocked area material, or its completion could not book it
     missing = sorted(set(plan.pair_ids) - repository.existing_pair_ids(session, plan.pair_ids))
     if missing:
         raise CutPlanError(f"the nest names pairs that do not exist: {missing}", pair_ids=missing)
@@ -272,7 +272,7 @@ def start_cutting(session: Session, job_id: int, machine_id: str, now: datetime 
 
 def complete(session: Session, job_id: int, machine_id: str, now: datetime | None = None) -> Completed:
     """The holder finished cutting: the job is done, each pair in it gets one pieces-cut event and the stock
-    books what the nest really consumed (``inventory.consume_cutting_job``). Calling it again is harmless: the
+    books what the nest really consumed (``consume_cutting_job``). Calling it again is harmless: the
     event ids are derived from the job and the pair, and the job's consumption is booked once."""
     now = _now(now)
     job = repository.lock_cutting_job(session, job_id)
@@ -280,7 +280,7 @@ def complete(session: Session, job_id: int, machine_id: str, now: datetime | Non
     if completion.first:
         _store(session, job, completion.facts, now, finished_at=now)
     # Stock before events: the stock lock is always taken before the pairs' ledger locks (no deadlock).
-    consumption = inventory.consume_cutting_job(session, job.id, job.finished_at or now)
+    consumption = consume_cutting_job(session, job.id, job.finished_at or now)
     placements = [(str(p["piece_id"]), int(p["pair_id"])) for p in job.layout.get("placements", ())]
     added = 0
     for fact in jobs.pieces_cut(job.id, placements):

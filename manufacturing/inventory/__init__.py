@@ -1,1 +1,3 @@
-"""Inventory and purchasing: stock lots, reservations, consumption at cutting, reorder points, purchase orders."""
+"""Inventory: stock lots and their movements, receiving and counts, a work order's kit reserved, given back or
+backflushed, and consumption at cutting. Purchasing (reorder points, purchase orders) is
+``manufacturing.purchasing``."""

@@ -1,14 +1,11 @@
-"""Errors the stores, a planner or a buyer can get back from inventory, each with its code and HTTP status."""
+"""Errors the stores or a planner can get back from inventory, each with its code and HTTP status."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from geometry.errors import ConflictError, InputError, NotFoundError
-
-if TYPE_CHECKING:
-    from manufacturing.inventory.model import Shortage
+from manufacturing.inventory.shortage import Shortage
 
 
 class InventoryInputError(InputError):
@@ -28,19 +25,6 @@ class UnknownLotError(NotFoundError):
     """A lot id the stock does not hold."""
 
     code = "unknown_lot"
-
-
-class UnknownPurchaseOrderError(NotFoundError):
-    """A purchase order number or id that does not exist."""
-
-    code = "unknown_purchase_order"
-
-
-class PurchaseOrderError(ConflictError):
-    """A purchase-order request that contradicts the order's state: receiving a cancelled or fully received
-    order, cancelling one that was received."""
-
-    code = "purchase_order_conflict"
 
 
 class ShortageError(ConflictError):

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import enum
 import math
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from manufacturing.inventory.errors import InventoryInputError, WrongUnitError
+from manufacturing.inventory.shortage import Shortage
 from manufacturing.materials.catalogue import Catalogue, Material
 
 EPS = 1e-9  # quantities closer than this are equal (float sums of m², g, pieces)
-COUNTED_UNITS = frozenset({"pair", "piece"})  # bought whole
 GRADES = "ABCDEF"  # SATRA hide grades, best first
 
 
@@ -95,45 +94,6 @@ def reservations_of(movements: Iterable[Movement]) -> dict[tuple[int, int], floa
     return {k: v for k, v in out.items() if v > EPS}
 
 
-# ---------------------------------------------------------------------------------------------- shortages
-
-
-@dataclass(frozen=True)
-class Shortage:
-    """Why a demand cannot be reserved: ``needed`` of ``material_id``, only ``available`` free (``unit``)."""
-
-    material_id: str
-    needed: float
-    available: float
-    unit: str
-
-    @property
-    def missing(self) -> float:
-        return max(self.needed - self.available, 0.0)
-
-    def sentence(self) -> str:
-        return (
-            f"{self.material_id} needs {_qty(self.needed)} {self.unit}, {_qty(max(self.available, 0.0))} {self.unit} "
-            f"available (short {_qty(self.missing)} {self.unit})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "material_id": self.material_id,
-            "needed": round(self.needed, 6),
-            "available": round(max(self.available, 0.0), 6),
-            "unit": self.unit,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Shortage:
-        return cls(str(data["material_id"]), float(data["needed"]), float(data["available"]), str(data["unit"]))
-
-
-def _qty(value: float) -> str:
-    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}".replace(",", " ")
-
-
 # ---------------------------------------------------------------------------------------------- materials
 
 
@@ -146,6 +106,16 @@ def check_quantity(quantity: Any, what: str = "quantity", allow_negative: bool =
         raise InventoryInputError(f"{what} must not be 0", field=what)
     if not allow_negative and value <= EPS:
         raise InventoryInputError(f"{what} must be more than 0, got {quantity!r}", field=what)
+    return value
+
+
+def check_text(value: Any, name: str, max_length: int) -> str:
+    """A non-empty text (stripped) of at most ``max_length`` characters, else ``InventoryInputError`` naming it."""
+    if not isinstance(value, str) or not value.strip():
+        raise InventoryInputError(f"{name} must be a non-empty text, got {value!r}", field=name)
+    value = value.strip()
+    if len(value) > max_length:
+        raise InventoryInputError(f"{name} is longer than {max_length} characters", field=name)
     return value
 
 
@@ -182,6 +152,11 @@ def family(material: Material) -> str:
         if material.id.endswith(suffix):
             return material.id.removesuffix(suffix)
     return material.id
+
+
+def family_of(catalogue: Catalogue, material_id: str) -> str:
+    """The family of a lot's material id; one no longer in the catalogue is its own family."""
+    return family(catalogue.materials[material_id]) if material_id in catalogue.materials else material_id
 
 
 def family_members(catalogue: Catalogue, material: Material) -> list[Material]:
@@ -321,206 +296,3 @@ def split_in_proportion(total: float, weights: Mapping[int, float]) -> dict[int,
         given += share
     shares[keys[-1]] = total - given
     return shares
-
-
-# ---------------------------------------------------------------------------------------------- reordering
-
-
-def z_for_service_level(service_level: float) -> float:
-    """The standard normal quantile of the cycle service level (0.95 → 1.645)."""
-    if not 0.5 <= service_level < 1.0:
-        raise InventoryInputError(f"service level must be in [0.5, 1), got {service_level}", field="service_level")
-    return statistics.NormalDist().inv_cdf(service_level)
-
-
-def daily_demand_stats(daily: Sequence[float]) -> tuple[float, float]:
-    """(mean, sample standard deviation) of a daily demand series (days without demand count as 0)."""
-    if not daily:
-        return 0.0, 0.0
-    mean = statistics.fmean(daily)
-    return mean, statistics.stdev(daily) if len(daily) > 1 else 0.0
-
-
-def safety_stock(z: float, sigma_daily: float, lead_time_days: float) -> float:
-    """SS = z × σ_d × √L: demand uncertainty over a fixed lead time of L days."""
-    return z * sigma_daily * math.sqrt(max(lead_time_days, 0.0))
-
-
-def reorder_point(mean_daily: float, lead_time_days: float, safety: float) -> float:
-    """ROP = d̄ × L + SS: the demand expected during the lead time plus the safety stock."""
-    return mean_daily * max(lead_time_days, 0.0) + safety
-
-
-def round_up_to_pack(quantity: float, pack_quantity: float | None) -> float:
-    """Whole packs (hides, cones, boxes) when the material is sold in them."""
-    if quantity <= EPS:
-        return 0.0
-    if not pack_quantity:
-        return quantity
-    return math.ceil(quantity / pack_quantity - 1e-9) * pack_quantity
-
-
-def suggested_order(
-    position: float, rop: float, mean_daily: float, cover_days: float, pack_quantity: float | None
-) -> float:
-    """How much to order when the position (free + on order − unreserved demand) is at or below the reorder
-    point: up to ROP + ``cover_days`` of mean demand (which also covers the shortage, counted in the position),
-    rounded up to whole packs; 0 otherwise."""
-    if position > rop + EPS:
-        return 0.0
-    return round_up_to_pack(rop + mean_daily * cover_days - position, pack_quantity)
-
-
-@dataclass(frozen=True)
-class StockPosition:
-    """A material's balances (its own lots; unit of the material)."""
-
-    material_id: str
-    unit: str
-    on_hand: float = 0.0
-    reserved: float = 0.0
-    on_order: float = 0.0  # open purchase-order lines not yet received
-    shortage: float = 0.0  # demand of work orders waiting for this material, not reserved
-
-    @property
-    def available(self) -> float:
-        return self.on_hand - self.reserved
-
-    @property
-    def position(self) -> float:
-        return self.available + self.on_order - self.shortage
-
-
-@dataclass(frozen=True)
-class ReorderLine:
-    material: Material
-    stock: StockPosition
-    mean_daily: float
-    sigma_daily: float
-    safety_stock: float
-    reorder_point: float
-    suggested: float
-
-    @property
-    def needs_order(self) -> bool:
-        return self.suggested > EPS
-
-    def to_dict(self) -> dict[str, Any]:
-        s = self.stock
-        return {
-            "material_id": self.material.id,
-            "unit": s.unit,
-            "supplier": self.material.supplier,
-            "lead_time_days": self.material.lead_time_days,
-            "on_hand": round(s.on_hand, 6),
-            "reserved": round(s.reserved, 6),
-            "available": round(s.available, 6),
-            "on_order": round(s.on_order, 6),
-            "shortage": round(s.shortage, 6),
-            "position": round(s.position, 6),
-            "mean_daily_demand": round(self.mean_daily, 6),
-            "sigma_daily_demand": round(self.sigma_daily, 6),
-            "safety_stock": round(self.safety_stock, 6),
-            "reorder_point": round(self.reorder_point, 6),
-            "needs_order": self.needs_order,
-            "suggested_quantity": round(self.suggested, 6),
-            "pack_quantity": purchase_unit(self.material),
-        }
-
-
-def reorder_line(
-    material: Material, stock: StockPosition, daily: Sequence[float], z: float, cover_days: float
-) -> ReorderLine:
-    mean, sigma = daily_demand_stats(daily)
-    safety = safety_stock(z, sigma, material.lead_time_days)
-    rop = reorder_point(mean, material.lead_time_days, safety)
-    return ReorderLine(
-        material,
-        stock,
-        mean,
-        sigma,
-        safety,
-        rop,
-        suggested_order(stock.position, rop, mean, cover_days, purchase_unit(material)),
-    )
-
-
-def purchase_unit(material: Material) -> float | None:
-    """What an order is rounded up to: the catalogue's pack (a hide, a cone, a box of 1000), else one pair or
-    piece for counted materials; area, length and weight without a pack are ordered as computed."""
-    if material.pack_quantity:
-        return material.pack_quantity
-    return 1.0 if material.unit in COUNTED_UNITS else None
-
-
-@dataclass(frozen=True)
-class SuggestedLine:
-    material_id: str
-    quantity: float
-    unit: str
-    unit_cost_eur: float
-    reason: str
-
-    @property
-    def cost_eur(self) -> float:
-        return self.quantity * self.unit_cost_eur
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "material_id": self.material_id,
-            "quantity": round(self.quantity, 6),
-            "unit": self.unit,
-            "unit_cost_eur": self.unit_cost_eur,
-            "cost_eur": round(self.cost_eur, 2),
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class PurchaseSuggestion:
-    """What to order from one supplier now."""
-
-    supplier: str
-    lead_time_days: int  # the longest of its lines
-    lines: tuple[SuggestedLine, ...] = field(default_factory=tuple)
-
-    @property
-    def cost_eur(self) -> float:
-        return sum(line.cost_eur for line in self.lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "supplier": self.supplier,
-            "lead_time_days": self.lead_time_days,
-            "cost_eur": round(self.cost_eur, 2),
-            "lines": [line.to_dict() for line in self.lines],
-        }
-
-
-def purchase_suggestions(lines: Iterable[ReorderLine]) -> list[PurchaseSuggestion]:
-    """The reorder lines with something to order, grouped by supplier (suppliers by name, lines by material)."""
-    by_supplier: dict[str, list[ReorderLine]] = {}
-    for line in lines:
-        if line.suggested > EPS:
-            by_supplier.setdefault(line.material.supplier, []).append(line)
-    out = []
-    for supplier in sorted(by_supplier):
-        rows = sorted(by_supplier[supplier], key=lambda r: r.material.id)
-        suggested = tuple(
-            SuggestedLine(r.material.id, r.suggested, r.material.unit, r.material.unit_cost_eur, _reason(r))
-            for r in rows
-        )
-        out.append(PurchaseSuggestion(supplier, max(r.material.lead_time_days for r in rows), suggested))
-    return out
-
-
-def _reason(line: ReorderLine) -> str:
-    s = line.stock
-    parts = [f"position {_qty(s.position)} {s.unit} ≤ reorder point {_qty(line.reorder_point)} {s.unit}"]
-    if s.shortage > EPS:
-        parts.append(f"work orders wait for {_qty(s.shortage)} {s.unit}")
-    if line.material.pack_quantity:
-        parts.append(f"whole packs of {_qty(line.material.pack_quantity)} {s.unit}")
-    elif s.unit in COUNTED_UNITS:
-        parts.append(f"whole {s.unit}s")
-    return "; ".join(parts)

@@ -1,4 +1,5 @@
-"""Every query about lots, stock movements and purchase orders. Repositories never commit.
+"""Every query about lots and stock movements (and the work orders and cutting jobs they name). Repositories
+never commit.
 
 Balances are sums over ``stock_movement`` (the effects in ``model.EFFECTS``), computed in SQL. Writers that
 decide from balances (reserve, consume, receive) first take ``lock_families``: on PostgreSQL a transaction-scoped
@@ -11,21 +12,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from sqlalchemy import Float, case, cast, func, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from manufacturing.db.models import (
     CuttingJob,
     Pair,
-    PurchaseOrder,
-    PurchaseOrderLine,
     StockLot,
     StockMovement,
     WorkOrder,
 )
-from manufacturing.inventory.errors import UnknownLotError, UnknownPurchaseOrderError
+from manufacturing.inventory.errors import UnknownLotError
 from manufacturing.inventory.model import EFFECTS, EPS, LotBalance, MovementKind
 
 
@@ -136,24 +134,20 @@ def movements(
     return session.scalars(query).all()
 
 
-def work_orders_by_due(session: Session) -> Sequence[WorkOrder]:
-    """Every work order, earliest due first (ties: released first), with its pair."""
-    return session.scalars(
-        select(WorkOrder).options(selectinload(WorkOrder.pair)).order_by(WorkOrder.due_at, WorkOrder.id)
-    ).all()
-
-
-def work_orders_released_between(session: Session, start: datetime, end: datetime) -> Sequence[WorkOrder]:
-    return session.scalars(
-        select(WorkOrder).where(WorkOrder.released_at >= start, WorkOrder.released_at < end).order_by(WorkOrder.id)
-    ).all()
-
-
 def work_orders_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[int, WorkOrder]:
     if not pair_ids:
         return {}
     rows = session.scalars(select(WorkOrder).where(WorkOrder.pair_id.in_(list(pair_ids)))).all()
     return {wo.pair_id: wo for wo in rows}
+
+
+def pairs_of_work_orders(session: Session, work_order_ids: Iterable[int]) -> dict[int, int]:
+    """Work order → its pair."""
+    ids = sorted(set(work_order_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(WorkOrder.id, WorkOrder.pair_id).where(WorkOrder.id.in_(ids))).all()
+    return {int(wo_id): int(pair_id) for wo_id, pair_id in rows}
 
 
 def pair_serials(session: Session, pair_ids: Sequence[int]) -> dict[int, str]:
@@ -174,50 +168,4 @@ def get_cutting_job(session: Session, job_id: int) -> CuttingJob:
 def cutting_jobs_of_materials(session: Session, material_ids: Iterable[str]) -> Sequence[CuttingJob]:
     return session.scalars(
         select(CuttingJob).where(CuttingJob.material.in_(sorted(set(material_ids)))).order_by(CuttingJob.id)
-    ).all()
-
-
-# ---------------------------------------------------------------------------------------------- purchase orders
-
-
-def get_purchase_order(session: Session, ref: str | int) -> PurchaseOrder:
-    """By number (``PO-000001``) or id."""
-    query = select(PurchaseOrder).options(selectinload(PurchaseOrder.lines))
-    text_ref = str(ref).strip()
-    if text_ref.isdigit():
-        query = query.where(PurchaseOrder.id == int(text_ref))
-    else:
-        query = query.where(PurchaseOrder.number == text_ref.upper())
-    order = session.scalars(query).one_or_none()
-    if order is None:
-        raise UnknownPurchaseOrderError(f"purchase order {ref} does not exist", purchase_order=str(ref))
-    return order
-
-
-def purchase_orders(session: Session) -> Sequence[PurchaseOrder]:
-    return session.scalars(
-        select(PurchaseOrder).options(selectinload(PurchaseOrder.lines)).order_by(PurchaseOrder.id)
-    ).all()
-
-
-def received_of_order_lines(session: Session, line_ids: Iterable[int]) -> dict[int, float]:
-    """Purchase-order line → the quantity received on it so far (its lots' receive movements)."""
-    ids = sorted(set(line_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(StockLot.purchase_order_line_id, func.sum(StockMovement.quantity))
-        .join(StockMovement, StockMovement.lot_id == StockLot.id)
-        .where(StockLot.purchase_order_line_id.in_(ids), StockMovement.kind == MovementKind.RECEIVE.value)
-        .group_by(StockLot.purchase_order_line_id)
-    ).all()
-    return {int(line_id): float(q) for line_id, q in rows if line_id is not None}
-
-
-def open_order_lines(session: Session) -> Sequence[PurchaseOrderLine]:
-    """Lines of purchase orders that are not cancelled (received ones are filtered by the caller)."""
-    return session.scalars(
-        select(PurchaseOrderLine)
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(PurchaseOrder.cancelled_at.is_(None))
     ).all()

@@ -3,22 +3,16 @@ pairs outlined red), the time axis in working hours."""
 
 from __future__ import annotations
 
-import colorsys
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
+from geometry.exchange.svg_colours import golden_hue
 from manufacturing.planning.scheduling import Schedule
 
 ROW_PX = 22
 LABEL_PX = 130
 WIDTH_PX = 1400
 TOP_PX = 40
-
-
-def _colour(pair_id: int) -> str:
-    hue = (pair_id * 0.618033988749895) % 1.0  # golden-ratio steps: neighbours get distant hues
-    r, g, b = colorsys.hls_to_rgb(hue, 0.62, 0.55)
-    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
 
 
 def gantt_svg(
@@ -62,7 +56,7 @@ def gantt_svg(
         y = TOP_PX + row[p.centre] * ROW_PX + 3
         stroke = ' stroke="#d00" stroke-width="1.2"' if p.pair_id in late else ' stroke="#555" stroke-width="0.3"'
         out.append(
-            f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{ROW_PX - 6}" fill="{_colour(p.pair_id)}"{stroke}>'
+            f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{ROW_PX - 6}" fill="{golden_hue(p.pair_id)}"{stroke}>'
             f"<title>pair {p.pair_id} op {p.seq}: {p.start}–{p.end} min</title></rect>"
         )
     out.append("</svg>")

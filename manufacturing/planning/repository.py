@@ -44,6 +44,13 @@ def all_work_orders(session: Session) -> Sequence[WorkOrder]:
     ).all()
 
 
+def work_orders_by_due(session: Session) -> Sequence[WorkOrder]:
+    """Every work order, earliest due first (ties: released first), with its pair."""
+    return session.scalars(
+        select(WorkOrder).options(selectinload(WorkOrder.pair)).order_by(WorkOrder.due_at, WorkOrder.id)
+    ).all()
+
+
 def events_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[int, list[TrackingEvent]]:
     """Each pair's events in the order they happened (ties: the order they arrived)."""
     out: dict[int, list[TrackingEvent]] = {pid: [] for pid in pair_ids}

@@ -154,10 +154,10 @@ def validate_schedule(instance: Instance, schedule: Schedule) -> list[str]:
     """Every reason ``schedule`` is not a valid plan of ``instance``; empty when it is."""
     problems: list[str] = []
     placed: dict[TaskKey, Placement] = {}
-    for p in schedule.placements:
-        if p.key in placed:
-            problems.append(f"operation {p.key} is placed twice")
-        placed[p.key] = p
+    for placement in schedule.placements:
+        if placement.key in placed:
+            problems.append(f"operation {placement.key} is placed twice")
+        placed[placement.key] = placement
     for job in instance.jobs:
         previous_end = None
         for task in job.tasks:
@@ -223,7 +223,9 @@ def dispatch(instance: Instance, rule: str = "edd") -> Schedule:
     remaining: dict[int, int] = {}
     for job in instance.jobs:
         todo = [t for t in job.tasks if (job.pair_id, t.seq) not in instance.fixed]
-        fixed_end = [instance.fixed[k].end for t in job.tasks if (k := (job.pair_id, t.seq)) in instance.fixed]
+        fixed_end = [
+            instance.fixed[task_key].end for t in job.tasks if (task_key := (job.pair_id, t.seq)) in instance.fixed
+        ]
         ready[job.pair_id] = max([instance.now, job.release, *fixed_end])
         if todo:
             queue[job.pair_id] = todo
@@ -312,7 +314,7 @@ def solve_cp_sat(
                     per_centre[centre].append(model.new_interval_var(s, d, e, ""))
                     choices[key] = [(centre, None)]
                 else:
-                    options = []
+                    options: list[tuple[str, cp_model.IntVar | None]] = []
                     for centre, d in task.durations.items():
                         present = model.new_bool_var("")
                         per_centre[centre].append(model.new_optional_interval_var(s, d, e, present, ""))
@@ -325,7 +327,7 @@ def solve_cp_sat(
                 model.add(s >= previous_end)
             previous_end = e
         if previous_end is not None:
-            job_end[job.pair_id] = previous_end  # type: ignore[assignment]
+            job_end[job.pair_id] = previous_end
     for centre, intervals in per_centre.items():
         cap = instance.capacity.get(centre, 0)
         if cap <= 1:
@@ -343,7 +345,8 @@ def solve_cp_sat(
             # No schedule better than the hint lets any pair be later than the hint's whole tardiness allows.
             model.add(job_end[job.pair_id] <= job.due + hint.weighted_tardiness // job.weight)
     makespan = model.new_int_var(low, horizon, "")
-    model.add_max_equality(makespan, list(job_end.values()) or [low])
+    job_ends: list[cp_model.LinearExprT] = list(job_end.values())
+    model.add_max_equality(makespan, job_ends or [low])
     weights = {j.pair_id: j.weight for j in instance.jobs}
     total = sum(weights[pid] * t for pid, t in tardiness.items())
 

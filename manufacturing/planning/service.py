@@ -17,11 +17,12 @@ from manufacturing.clock import as_utc, utc_now
 from manufacturing.db.models import TrackingEvent, WorkOrder, WorkOrderOperation
 from manufacturing.db.models import WorkCentre as WorkCentreRow
 from manufacturing.db.models import Worker as WorkerRow
-from manufacturing.inventory import service as inventory
-from manufacturing.inventory.model import Shortage, bom_demand
+from manufacturing.inventory import reservations
+from manufacturing.inventory.model import bom_demand
+from manufacturing.inventory.shortage import Shortage
 from manufacturing.ledger.service import record_event_once
 from manufacturing.materials.catalogue import Catalogue, default_catalogue
-from manufacturing.planning import repository
+from manufacturing.planning import kits, repository
 from manufacturing.planning.errors import OperationEventError
 from manufacturing.planning.factory import Factory, Shift, WorkCentre, Worker, default_factory
 from manufacturing.planning.routing import (
@@ -147,7 +148,7 @@ def release_work_order(
         ],
     )  # fmt: skip
     repository.add_work_order(session, work_order)
-    inventory.reserve_work_order(session, work_order.id, now=work_order.released_at, catalogue=catalogue)
+    kits.reserve_work_order(session, work_order.id, now=work_order.released_at, catalogue=catalogue)
     return Released(_status(work_order, repository.events_of_pairs(session, [pair_id])[pair_id]), first=True)
 
 
@@ -171,7 +172,7 @@ def record_operation_event(
     order's derived state (``OperationEventError``, 409, otherwise). Idempotent by ``event_id`` (default: a
     UUID5 of the work order, operation, event type and time), so a terminal may resend.
 
-    Material facts are inventory's (receiving stock reserves, ``inventory.service``), not a terminal's. A
+    Material facts are inventory's (receiving stock reserves, ``planning.kits``), not a terminal's. A
     cancellation gives the work order's reservation back; the fact that finishes the work order consumes
     what is still reserved for it (backflush)."""
     work_order = repository.get_work_order(session, work_order_id)
@@ -194,7 +195,7 @@ def record_operation_event(
     check_event(routing.operations, derive_progress(routing.operations, earlier), fact)
     last = routing.operations[-1].code
     if event_type == EventType.CANCELLED or (operation == last and event_type in _CLOSING):
-        inventory.lock_stock_of(session, work_order)  # stock before the pair's ledger lock, as everywhere
+        reservations.lock_stock_of(session, work_order)  # stock before the pair's ledger lock, as everywhere
     row = TrackingEvent(
         event_id=event_id, pair_id=work_order.pair_id, station=station or operation, operation=operation,
         event_type=event_type.value, occurred_at=occurred_at, source=source,
@@ -205,10 +206,10 @@ def record_operation_event(
         raise OperationEventError(f"event id {event_id} is already stored for another fact", event_id=event_id)
     before, after = _status(work_order, events), _status(work_order, [*events, stored])
     if after.state == WorkOrderState.CANCELLED and before.state != WorkOrderState.CANCELLED:
-        inventory.release_reservation(session, work_order_id, occurred_at, note="work order cancelled",
-                                      record_fact=False)  # fmt: skip
+        kits.release_reservation(session, work_order_id, occurred_at, note="work order cancelled",
+                                 record_fact=False)  # fmt: skip
     elif after.state == WorkOrderState.DONE and before.state != WorkOrderState.DONE:
-        inventory.backflush_work_order(session, work_order_id, occurred_at)
+        reservations.backflush_work_order(session, work_order_id, occurred_at)
     return Recorded(after, first=True)
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from manufacturing.inventory.model import Shortage
+from manufacturing.inventory.shortage import Shortage
 from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.routing import Operation, Routing, canonical_sha256
 from manufacturing.states import OperationState, WorkOrderState

@@ -39,10 +39,10 @@ def stock_command(
 ) -> None:
     """Stock per material: on hand, reserved for work orders, free, on order and waited for."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
+    from manufacturing.purchasing import positions
 
     with session_scope(session_factory()) as session:
-        rows = [r.to_dict() for r in service.stock_report(session)]
+        rows = [r.to_dict() for r in positions.stock_report(session)]
     if material is not None:
         rows = [r for r in rows if r["material_id"] == material]
         if not rows:
@@ -83,10 +83,10 @@ def receive_command(
 ) -> None:
     """Receive a lot; work orders waiting for material are then reserved, earliest due first."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
+    from manufacturing.planning import kits
 
     with session_scope(session_factory()) as session:
-        received = service.receive_lot(
+        received = kits.receive_and_reserve(
             session,
             material,
             quantity,
@@ -122,12 +122,12 @@ def reorder_command(
 ) -> None:
     """Reorder points and safety stock from the released demand and each material's lead time, and the position."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
+    from manufacturing.purchasing import positions
 
     with session_scope(session_factory()) as session:
         lines = [
             line.to_dict()
-            for line in service.reorder_report(
+            for line in positions.reorder_report(
                 session, service_level=service_level, history_days=history_days, cover_days=cover_days
             )
         ]
@@ -162,12 +162,12 @@ def suggest_command(
 ) -> None:
     """Purchase-order suggestions, by supplier: what to order now, why, and what it costs."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
+    from manufacturing.purchasing import positions
 
     with session_scope(session_factory()) as session:
         suggestions = [
             s.to_dict()
-            for s in service.suggest_purchases(
+            for s in positions.suggest_purchases(
                 session, service_level=service_level, history_days=history_days, cover_days=cover_days
             )
         ]
@@ -190,10 +190,10 @@ def suggest_command(
 def shortages_command(as_json: JsonOption = False) -> None:
     """Work orders waiting for material, earliest due first, with what each is short of."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
+    from manufacturing.planning import kits
 
     with session_scope(session_factory()) as session:
-        waiting = [w.to_dict() for w in service.waiting_work_orders(session)]
+        waiting = [w.to_dict() for w in kits.waiting_work_orders(session)]
     if as_json:
         _echo_json(waiting)
         return
@@ -229,16 +229,16 @@ def po_place_command(
 ) -> None:
     """Place purchase orders: one per supplier from the suggestions, or one with the given lines."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
     from manufacturing.inventory.errors import InventoryInputError
+    from manufacturing.purchasing import orders as purchasing
 
     with session_scope(session_factory()) as session:
         if line:
             if supplier is None:
                 raise InventoryInputError("--line needs --supplier", field="supplier")
-            orders = [service.place_purchase_order(session, supplier, _parse_lines(line))]
+            orders = [purchasing.place_purchase_order(session, supplier, _parse_lines(line))]
         else:
-            orders = service.place_suggested_orders(session, supplier=supplier)
+            orders = purchasing.place_suggested_orders(session, supplier=supplier)
         placed = [o.to_dict() for o in orders]
     if as_json:
         _echo_json(placed)
@@ -263,11 +263,11 @@ def po_receive_command(
 ) -> None:
     """Receive a purchase order into lots; waiting work orders are then reserved."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
+    from manufacturing.purchasing import orders as purchasing
 
     quantities = dict(_parse_lines(line)) if line else None
     with session_scope(session_factory()) as session:
-        receipt = service.receive_purchase_order(session, number, batch=batch, quantities=quantities).to_dict()
+        receipt = purchasing.receive_purchase_order(session, number, batch=batch, quantities=quantities).to_dict()
     if as_json:
         _echo_json(receipt)
         return
@@ -283,10 +283,10 @@ def po_receive_command(
 def po_list_command(as_json: JsonOption = False) -> None:
     """Every purchase order with its derived state (open, partly received, received, cancelled)."""
     from manufacturing.db.session import session_scope
-    from manufacturing.inventory import service
+    from manufacturing.purchasing import orders as purchasing
 
     with session_scope(session_factory()) as session:
-        orders = [o.to_dict() for o in service.purchase_orders(session)]
+        orders = [o.to_dict() for o in purchasing.purchase_orders(session)]
     if as_json:
         _echo_json(orders)
         return

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 
 from manufacturing.db.session import session_scope
-from manufacturing.inventory import service as inventory
+from manufacturing.inventory import lots as inventory_lots
+from manufacturing.planning import kits
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
 from manufacturing.states import WorkOrderState
@@ -25,7 +26,7 @@ HOLD_S = 0.8  # how long the first release keeps its transaction open after rese
 def test_two_releases_at_once_cannot_over_reserve(postgres_inventory_db: InventoryDb) -> None:
     db = postgres_inventory_db
     with session_scope(db.sessions) as session:
-        inventory.receive_lot(session, "full-grain-cowhide-b", 1.0, batch="ONE-HIDE", now=T0)
+        kits.receive_and_reserve(session, "full-grain-cowhide-b", 1.0, batch="ONE-HIDE", now=T0)
     reserved_uncommitted = threading.Event()
     outcome: dict[str, object] = {}
     errors: list[BaseException] = []
@@ -70,5 +71,5 @@ def test_two_releases_at_once_cannot_over_reserve(postgres_inventory_db: Invento
     assert second_status.state == WorkOrderState.AWAITING_MATERIAL
     assert second_status.shortages[0].available == pytest.approx(0.4)
     with session_scope(db.sessions) as session:
-        (lot,) = inventory.lots(session, "full-grain-cowhide-b")
+        (lot,) = inventory_lots.lots(session, "full-grain-cowhide-b")
     assert lot.reserved == pytest.approx(0.6) and lot.available == pytest.approx(0.4)

@@ -20,10 +20,12 @@ from manufacturing.cutting import service as cutting
 from manufacturing.cutting.plan import CutPiece
 from manufacturing.db.models import StockMovement
 from manufacturing.db.session import session_scope
-from manufacturing.inventory import service as inventory
+from manufacturing.inventory import lots as inventory_lots
 from manufacturing.inventory.errors import ShortageError
+from manufacturing.planning import kits
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
+from manufacturing.purchasing import positions
 from tests.lasts.last_samples import FIND_LIKE
 from tests.manufacturing.cutting.conftest import hide_nest
 from tests.manufacturing.inventory.conftest import T0, InventoryDb
@@ -46,7 +48,7 @@ def release_pairs(db: InventoryDb, derby: PairFlattening, pair_ids: list[int]) -
     with session_scope(db.sessions) as session:
         for material_id in {line["material_id"] for line in bom["lines"]}:
             quantity = HIDE_M2 if material_id == LEATHER else 1000.0
-            inventory.receive_lot(session, material_id, quantity, batch="OPEN", now=T0 - timedelta(days=1))
+            kits.receive_and_reserve(session, material_id, quantity, batch="OPEN", now=T0 - timedelta(days=1))
         for pair_id in pair_ids:
             released = planning.release_work_order(session, pair_id, inputs, bom, T0 + timedelta(days=5), now=T0)
             assert released.work_order.progress.material_reserved
@@ -76,9 +78,9 @@ def cut(db: InventoryDb, pieces: Mapping[str, CutPiece], minute: int, machine: s
         return cutting.complete(session, job.id, machine, now=now + timedelta(minutes=5))
 
 
-def leather_lot(db: InventoryDb) -> inventory.LotView:
+def leather_lot(db: InventoryDb) -> inventory_lots.LotView:
     with session_scope(db.sessions) as session:
-        (lot,) = inventory.lots(session, LEATHER, include_empty=True)
+        (lot,) = inventory_lots.lots(session, LEATHER, include_empty=True)
         return lot
 
 
@@ -105,7 +107,7 @@ def test_the_nest_is_consumed_exactly_and_the_unused_reservation_comes_back(
     assert used.released == pytest.approx(max(0.0, 2 * upper["quantity"] - used.consumed), abs=1e-12)
     with session_scope(inventory_db.sessions) as session:
         moves = session.scalars(select(StockMovement).where(StockMovement.cutting_job_id == done.job.id)).all()
-        rows = {r.material.id: r for r in inventory.stock_report(session)}
+        rows = {r.material.id: r for r in positions.stock_report(session)}
     consumed = [m for m in moves if m.kind in ("consume", "consume_unreserved")]
     assert sum(m.quantity for m in consumed) == pytest.approx(used.consumed, abs=1e-12)
     assert sum(m.variance for m in consumed) == pytest.approx(used.consumed - used.estimate, abs=1e-12)
@@ -166,7 +168,7 @@ def test_pairs_without_work_orders_cut_from_free_stock_and_unreceived_leather_is
     with pytest.raises(ShortageError, match="never received"):
         cut(inventory_db, pieces, minute=1)
     with session_scope(inventory_db.sessions) as session:
-        inventory.receive_lot(session, LEATHER, HIDE_M2, batch="H-9", now=T0)
+        kits.receive_and_reserve(session, LEATHER, HIDE_M2, batch="H-9", now=T0)
     used = cut(inventory_db, pieces, minute=2).consumption
     assert used is not None and used.estimate == 0.0 and [p.work_order_id for p in used.pairs] == [None, None]
     assert sum(p.consumed for p in used.pairs) == pytest.approx(used.consumed)  # shared by piece count
