@@ -33,6 +33,7 @@ from configurator.preview import LAST_COLOUR, LAST_NODE, PIECE_OFFSET_MM, PieceL
 from configurator.styles.model import Style
 from configurator.upper import lay_style
 from geometry.errors import InputError
+from geometry.exchange.svg_colours import ramp_rgb
 from geometry.flattening import face_area_change_pct, face_edge_strain_pct
 from lasts.export import GLB_METRES_PER_MM, Z_UP_TO_GLTF_Y_UP
 from lasts.model import LastMesh
@@ -74,7 +75,8 @@ class DesignView:
     def state(self) -> dict[str, Any]:
         """The widget state to embed in a page (``ipywidgets.embed.embed_minimal_html(..., state=...)``): the
         view and its links, so the visibility boxes work there too (the strain toggle needs a kernel)."""
-        return dependency_state([self.widget, *self.links], drop_defaults=True)
+        state: dict[str, Any] = dependency_state([self.widget, *self.links], drop_defaults=True)
+        return state
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -82,13 +84,15 @@ class DesignView:
 
 def gltf_frame_m(vertices_mm: np.ndarray) -> np.ndarray:
     """(n, 3) mm in the last's frame (z up) → (n, 3) float32 metres in glTF's (+Y up), as the GLBs are."""
-    return (np.asarray(vertices_mm, dtype=np.float64) @ Z_UP_TO_GLTF_Y_UP.T * GLB_METRES_PER_MM).astype(np.float32)
+    metres: np.ndarray = np.asarray(vertices_mm, dtype=np.float64) @ Z_UP_TO_GLTF_Y_UP.T * GLB_METRES_PER_MM
+    return metres.astype(np.float32)
 
 
 def lifted_piece_mm(vertices_mm: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """A piece's vertices (n, 3) mm moved :data:`PIECE_OFFSET_MM` along its vertex normals, as the preview does."""
     normals = trimesh.Trimesh(vertices_mm, faces, process=False).vertex_normals
-    return np.asarray(vertices_mm, dtype=np.float64) + PIECE_OFFSET_MM * normals
+    lifted: np.ndarray = np.asarray(vertices_mm, dtype=np.float64) + PIECE_OFFSET_MM * normals
+    return lifted
 
 
 def vertex_strain_pct(piece: FlatPiece, measure: StrainMeasure = "edge") -> np.ndarray:
@@ -124,10 +128,7 @@ def strain_colours(strain_pct: np.ndarray, budget_pct: float) -> np.ndarray:
     red at and over the budget."""
     if budget_pct <= 0:
         raise InputError(f"a strain budget must be positive, got {budget_pct} %")
-    t = np.clip(np.asarray(strain_pct, dtype=np.float64) / budget_pct, 0.0, 1.0) * (len(STRAIN_RAMP) - 1)
-    low = np.minimum(t.astype(np.int64), len(STRAIN_RAMP) - 2)
-    share = (t - low)[:, None]
-    return ((1.0 - share) * STRAIN_RAMP[low] + share * STRAIN_RAMP[low + 1]).astype(np.float32)
+    return ramp_rgb(np.asarray(strain_pct, dtype=np.float64) / budget_pct, STRAIN_RAMP).astype(np.float32)
 
 
 def design_view(

@@ -10,13 +10,10 @@ import shapely
 
 from configurator.styles.model import Style
 from configurator.upper import lay_style
+from geometry.exchange.svg_colours import PIECE_COLOURS, cycled, swatch_key_svg
 from lasts.model import LastMesh
 from lasts.upper_coords import upper_surface
 
-PIECE_COLOURS = (
-    "#d9a066", "#8fb4d9", "#a3c98f", "#e3a1b5", "#c2a8e0", "#e8d47a",
-    "#8fd1c9", "#d6b39c", "#b0b0e8", "#f0b27a", "#9fd8a0", "#e89aa8",
-)  # fmt: skip
 _UNCOVERED = "#eeeeee"
 _SCALE = 1.6  # px per mm
 
@@ -29,7 +26,7 @@ def style_sheet_svg(style: Style, last: LastMesh, title: str | None = None) -> s
     opening = ~shapely.contains_xy(style.covered, centres[:, 0], centres[:, 1])
     layers = [(upper.vertices[upper.faces[opening]], _UNCOVERED)]
     for k, patch in enumerate(lay_style(style, last)):
-        layers.append((patch.vertices[patch.faces], PIECE_COLOURS[k % len(PIECE_COLOURS)]))
+        layers.append((patch.vertices[patch.faces], cycled(PIECE_COLOURS, k)))
     tri = np.concatenate([faces for faces, _ in layers])
     colour = np.concatenate([np.full(len(faces), c, dtype=object) for faces, c in layers])
     # A piece's face lies on the upper's: nudge it toward the viewer so it wins the painter's tie.
@@ -61,13 +58,9 @@ def style_sheet_svg(style: Style, last: LastMesh, title: str | None = None) -> s
             parts.append(f'<polygon points="{points}" fill="{colour[i]}" stroke="{colour[i]}" stroke-width="0.8"/>')
         y_px += height * _SCALE + 50.0
     legend_y = y_px
-    for k, piece in enumerate(style.pieces):
-        x = 20 + (k % 2) * 230
-        y = legend_y + (k // 2) * 22
-        fill = PIECE_COLOURS[k % len(PIECE_COLOURS)]
-        parts.append(f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="{fill}"/>')
-        label = f"{escape(piece.name)} ({escape(piece.material_slot)})"
-        parts.append(f'<text x="{x + 20}" y="{y}" font-size="12">{label}</text>')
+    key = [(cycled(PIECE_COLOURS, k), f"{p.name} ({p.material_slot})") for k, p in enumerate(style.pieces)]
+    if key:
+        parts.append(swatch_key_svg(key, 20, legend_y, columns=2, column_px=230, row_px=22))
     height_px = legend_y + 22 * ((len(style.pieces) + 1) // 2) + 10
     heading = escape(title or f"{style.title} on a {last.params.side} last, {last.params.stick_length_mm:.0f} mm")
     return "\n".join([

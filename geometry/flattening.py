@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import igl
@@ -27,7 +27,9 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from geometry.arrays import FloatArray, IndexArray
 from geometry.errors import FlatteningError
+from geometry.exchange.svg_colours import BLUE_WHITE_RED, YELLOW_GREEN_BLUE, gradient_legend_svg, ramp_hex
 
 # ARAP local/global iterations: the energy settles within ~10 on piece-sized patches (docs/domain.md).
 ARAP_ITERATIONS = 10
@@ -42,7 +44,7 @@ Seam = tuple[int, int, float]
 # -- checks ------------------------------------------------------------------------------------------------
 
 
-def _mesh_arrays(vertices_mm: object, faces: object) -> tuple[np.ndarray, np.ndarray]:
+def _mesh_arrays(vertices_mm: object, faces: object) -> tuple[FloatArray, IndexArray]:
     vertices = np.ascontiguousarray(np.asarray(vertices_mm, dtype=np.float64))
     if vertices.ndim != 2 or vertices.shape[1] != 3:
         raise FlatteningError(f"vertices must be (n, 3) mm, got shape {vertices.shape}")
@@ -59,16 +61,17 @@ def _mesh_arrays(vertices_mm: object, faces: object) -> tuple[np.ndarray, np.nda
     return vertices, tri
 
 
-def _face_areas(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+def _face_areas(points: FloatArray, faces: IndexArray) -> FloatArray:
     """(m,) face areas: unsigned for 3D points, signed (ccw positive) for 2D points."""
     e1 = points[faces[:, 1]] - points[faces[:, 0]]
     e2 = points[faces[:, 2]] - points[faces[:, 0]]
     if points.shape[1] == 2:
         return 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
-    return 0.5 * np.linalg.norm(np.cross(e1, e2), axis=1)
+    areas: FloatArray = 0.5 * np.linalg.norm(np.cross(e1, e2), axis=1)
+    return areas
 
 
-def _unique_edges(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _unique_edges(faces: IndexArray) -> tuple[IndexArray, IndexArray]:
     """(e, 2) undirected edges (sorted pairs) and how many faces hold each."""
     directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
     lo, hi = directed.min(axis=1), directed.max(axis=1)
@@ -78,7 +81,7 @@ def _unique_edges(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([keys // stride, keys % stride]), counts
 
 
-def check_disk(vertices_mm: np.ndarray, faces: np.ndarray) -> np.ndarray:
+def check_disk(vertices_mm: FloatArray, faces: IndexArray) -> IndexArray:
     """The boundary loop of a disk-topology patch, (k,) vertex indices in the faces' winding order.
 
     Raises :class:`FlatteningError` when the patch is no disk: unused vertices, degenerate faces, edges shared by
@@ -130,7 +133,7 @@ def check_disk(vertices_mm: np.ndarray, faces: np.ndarray) -> np.ndarray:
 # -- flattening ----------------------------------------------------------------------------------------------
 
 
-def _far_apart(points: np.ndarray, loop: np.ndarray) -> tuple[int, int]:
+def _far_apart(points: FloatArray, loop: IndexArray) -> tuple[int, int]:
     """Two boundary vertices about as far apart as the boundary allows (two sweeps of farthest point)."""
     ring = points[loop]
     a = int(np.argmax(np.linalg.norm(ring - ring[0], axis=1)))
@@ -138,7 +141,7 @@ def _far_apart(points: np.ndarray, loop: np.ndarray) -> tuple[int, int]:
     return int(loop[a]), int(loop[b])
 
 
-def _direction_in_plane(vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, direction: np.ndarray) -> np.ndarray:
+def _direction_in_plane(vertices: FloatArray, faces: IndexArray, uv: FloatArray, direction: FloatArray) -> FloatArray:
     """The 2D direction a 3D direction maps to, by each face's linear map, area-weighted over the patch."""
     e1 = vertices[faces[:, 1]] - vertices[faces[:, 0]]
     e2 = vertices[faces[:, 2]] - vertices[faces[:, 0]]
@@ -152,15 +155,16 @@ def _direction_in_plane(vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray,
     b = (g11 * r2 - g12 * r1) / det
     mapped = a[:, None] * u1 + b[:, None] * u2
     weight = np.sqrt(det)  # twice the face area
-    return (weight[:, None] * mapped).sum(axis=0)
+    planar: FloatArray = (weight[:, None] * mapped).sum(axis=0)
+    return planar
 
 
 def flatten_patch(
-    vertices_mm: np.ndarray,
-    faces: np.ndarray,
-    align_direction: Sequence[float] | np.ndarray | None = None,
+    vertices_mm: FloatArray,
+    faces: IndexArray,
+    align_direction: Sequence[float] | FloatArray | None = None,
     iterations: int = ARAP_ITERATIONS,
-) -> np.ndarray:
+) -> FloatArray:
     """Flatten a disk-topology patch: LSCM start, ARAP iterations, rigid placement.
 
     vertices_mm : (n, 3) float, mm; every vertex used by a face
@@ -243,7 +247,7 @@ class StrainReport:
         return asdict(self)
 
 
-def _uv_array(uv: object, n: int) -> np.ndarray:
+def _uv_array(uv: object, n: int) -> FloatArray:
     flat = np.asarray(uv, dtype=np.float64)
     if flat.shape != (n, 2):
         raise FlatteningError(f"uv must be (n={n}, 2) mm, got shape {flat.shape}")
@@ -252,31 +256,32 @@ def _uv_array(uv: object, n: int) -> np.ndarray:
     return flat
 
 
-def face_area_change_pct(vertices_mm: np.ndarray, faces: np.ndarray, uv_mm: np.ndarray) -> np.ndarray:
+def face_area_change_pct(vertices_mm: FloatArray, faces: IndexArray, uv_mm: FloatArray) -> FloatArray:
     """(m,) signed per-face area change (A2d / A3d − 1) × 100; a flipped face counts its area as negative."""
     vertices, tri = _mesh_arrays(vertices_mm, faces)
     flat = _uv_array(uv_mm, len(vertices))
     return (_face_areas(flat, tri) / _face_areas(vertices, tri) - 1.0) * 100.0
 
 
-def face_edge_strain_pct(vertices_mm: np.ndarray, faces: np.ndarray, uv_mm: np.ndarray) -> np.ndarray:
+def face_edge_strain_pct(vertices_mm: FloatArray, faces: IndexArray, uv_mm: FloatArray) -> FloatArray:
     """(m,) per face, the largest |l2d / l3d − 1| × 100 of its three edges."""
     vertices, tri = _mesh_arrays(vertices_mm, faces)
     flat = _uv_array(uv_mm, len(vertices))
     ends = tri[:, [1, 2, 0]]
     l3 = np.linalg.norm(vertices[ends] - vertices[tri], axis=2)
     l2 = np.linalg.norm(flat[ends] - flat[tri], axis=2)
-    return (np.abs(l2 / l3 - 1.0) * 100.0).max(axis=1)
+    worst_pct: FloatArray = (np.abs(l2 / l3 - 1.0) * 100.0).max(axis=1)
+    return worst_pct
 
 
-def closed_polyline_length_mm(points: np.ndarray) -> float:
+def closed_polyline_length_mm(points: FloatArray) -> float:
     """Length of a closed polyline (k, 2 or 3) given without its closing point (mm)."""
     pts = np.asarray(points, dtype=np.float64)
     return float(np.linalg.norm(np.roll(pts, -1, axis=0) - pts, axis=1).sum())
 
 
 def strain_report(
-    vertices_mm: np.ndarray, faces: np.ndarray, uv_mm: np.ndarray, boundary_loop: np.ndarray | None = None
+    vertices_mm: FloatArray, faces: IndexArray, uv_mm: FloatArray, boundary_loop: IndexArray | None = None
 ) -> StrainReport:
     """The strain of a flattened patch: see :class:`StrainReport`. ``boundary_loop`` (k,) vertex indices is
     found from the faces when not given."""
@@ -312,7 +317,7 @@ def strain_report(
 # -- seams -----------------------------------------------------------------------------------------------------
 
 
-def seam_length_mm(points: np.ndarray) -> float:
+def seam_length_mm(points: FloatArray) -> float:
     """Length of an open polyline (k, 2) or (k, 3), mm."""
     pts = np.asarray(points, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] not in (2, 3):
@@ -320,7 +325,7 @@ def seam_length_mm(points: np.ndarray) -> float:
     return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum())
 
 
-def seam_run(boundary_loop: np.ndarray, start: int, end: int) -> np.ndarray:
+def seam_run(boundary_loop: IndexArray, start: int, end: int) -> IndexArray:
     """(r,) positions in the loop from ``start`` to ``end`` inclusive, going forward (wrapping round)."""
     k = len(boundary_loop)
     if not (0 <= start < k and 0 <= end < k) or start == end:
@@ -328,40 +333,39 @@ def seam_run(boundary_loop: np.ndarray, start: int, end: int) -> np.ndarray:
     return np.arange(start, start + (end - start) % k + 1) % k
 
 
-def seam_lengths_mm(points: np.ndarray, boundary_loop: np.ndarray, seams: Sequence[Seam]) -> np.ndarray:
+def seam_lengths_mm(points: FloatArray, boundary_loop: IndexArray, seams: Sequence[Seam]) -> FloatArray:
     """(s,) length of each seam (start, end, …) along the loop, measured on ``points`` (uv or 3D), mm."""
     pts = np.asarray(points, dtype=np.float64)
     loop = np.asarray(boundary_loop, dtype=np.int64)
     return np.array([seam_length_mm(pts[loop[seam_run(loop, s[0], s[1])]]) for s in seams])
 
 
-def _solve_monotone(length_of: object, target: float, lo: float, hi: float) -> float | None:
+def _solve_monotone(length_of: Callable[[float], float], target: float, lo: float, hi: float) -> float | None:
     """The factor in [lo, hi] where an increasing ``length_of(factor)`` meets ``target``, or None (bisection)."""
-    f = length_of  # type: ignore[assignment]
-    if not (f(lo) <= target <= f(hi)):  # type: ignore[operator]
+    if not (length_of(lo) <= target <= length_of(hi)):
         return None
     for _ in range(80):
         mid = 0.5 * (lo + hi)
-        if f(mid) < target:  # type: ignore[operator]
+        if length_of(mid) < target:
             lo = mid
         else:
             hi = mid
     return 0.5 * (lo + hi)
 
 
-def _scaled_seam(curve: np.ndarray, target: float, fixed_start: bool, fixed_end: bool) -> np.ndarray:
+def _scaled_seam(curve: FloatArray, target: float, fixed_start: bool, fixed_end: bool) -> FloatArray:
     """The seam curve (r, 2) changed to length ``target``: stretched along its chord about its midpoint (or
     about a fixed end); with both ends fixed its bulge off the chord is scaled instead."""
     chord = curve[-1] - curve[0]
     chord_len = float(np.linalg.norm(chord))
-    along = chord / chord_len if chord_len > 1e-9 else np.array([1.0, 0.0])
+    along: FloatArray = chord / chord_len if chord_len > 1e-9 else np.array([1.0, 0.0])
     across = np.array([-along[1], along[0]])
     if fixed_start and fixed_end:
-        pivot = curve[0]
+        pivot: FloatArray = curve[0]
         t = (curve - pivot) @ along
         h = (curve - pivot) @ across
 
-        def bulged(g: float) -> np.ndarray:
+        def bulged(g: float) -> FloatArray:
             return pivot + np.outer(t, along) + np.outer(g * h, across)
 
         g = _solve_monotone(lambda g: seam_length_mm(bulged(g)), target, 0.0, 50.0)
@@ -385,7 +389,7 @@ def _scaled_seam(curve: np.ndarray, target: float, fixed_start: bool, fixed_end:
     t = (curve - pivot) @ along
     h = (curve - pivot) @ across
 
-    def stretched(f: float) -> np.ndarray:
+    def stretched(f: float) -> FloatArray:
         return pivot + np.outer(f * t, along) + np.outer(h, across)
 
     f = _solve_monotone(lambda f: seam_length_mm(stretched(f)), target, 0.0, 20.0)
@@ -396,12 +400,12 @@ def _scaled_seam(curve: np.ndarray, target: float, fixed_start: bool, fixed_end:
 
 
 def correct_seams(
-    vertices_mm: np.ndarray,
-    faces: np.ndarray,
-    uv_mm: np.ndarray,
-    boundary_loop: np.ndarray,
+    vertices_mm: FloatArray,
+    faces: IndexArray,
+    uv_mm: FloatArray,
+    boundary_loop: IndexArray,
     seams: Sequence[Seam],
-) -> np.ndarray:
+) -> FloatArray:
     """Equalise seams to their target lengths (mating seams to the 3D length), moving the rest smoothly.
 
     seams : (start_index_in_loop, end_index_in_loop, target_length_mm) each; a seam is the run of loop vertices
@@ -459,19 +463,19 @@ def correct_seams(
     m_ext = np.concatenate([move[known[-1:]], move[known], move[known[:1]]])
     boundary_move = np.column_stack([np.interp(arc[:k], s_ext, m_ext[:, c]) for c in range(2)])
     boundary_move[known] = move[known]
-    field = igl.harmonic(np.ascontiguousarray(flat), tri, loop, np.ascontiguousarray(boundary_move), 1)
+    field: FloatArray = igl.harmonic(np.ascontiguousarray(flat), tri, loop, np.ascontiguousarray(boundary_move), 1)
     out = flat + field
     out[loop] = flat[loop] + boundary_move
     return out
 
 
 def relax_keeping(
-    vertices_mm: np.ndarray,
-    faces: np.ndarray,
-    uv_mm: np.ndarray,
-    fixed: np.ndarray,
+    vertices_mm: FloatArray,
+    faces: IndexArray,
+    uv_mm: FloatArray,
+    fixed: IndexArray,
     iterations: int = ARAP_ITERATIONS,
-) -> np.ndarray:
+) -> FloatArray:
     """ARAP again with the ``fixed`` vertices held where ``uv_mm`` has them: after the seams are set to
     their lengths, the rest of the piece settles as rigidly as it can round them (instead of keeping the
     harmonic spread of the correction). Returns uv_mm (n, 2)."""
@@ -493,35 +497,23 @@ def relax_keeping(
 
 # -- heat map --------------------------------------------------------------------------------------------------
 
-# Colour stops (value 0..1 → sRGB): a diverging blue–white–red for signed values, a sequential ramp otherwise.
-_DIVERGING = np.array([[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]], float)
-_SEQUENTIAL = np.array([[255, 255, 204], [161, 218, 180], [65, 182, 196], [44, 127, 184], [37, 52, 148]], float)
-
-
-def _colours(values01: np.ndarray, stops: np.ndarray) -> list[str]:
-    pos = np.clip(values01, 0.0, 1.0) * (len(stops) - 1)
-    lo = np.minimum(pos.astype(int), len(stops) - 2)
-    frac = (pos - lo)[:, None]
-    rgb = np.rint(stops[lo] * (1 - frac) + stops[lo + 1] * frac).astype(int)
-    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
-
 
 def _nice_step(span: float) -> float:
     """A round number (1, 2, 5 × 10^k) near a fifth of ``span``."""
     raw = max(span, 1e-9) / 5.0
-    power = 10 ** math.floor(math.log10(raw))
+    power: float = 10 ** math.floor(math.log10(raw))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
 def strain_heat_map_svg(
-    uv_mm: np.ndarray,
-    faces: np.ndarray,
-    per_face_value: np.ndarray,
+    uv_mm: FloatArray,
+    faces: IndexArray,
+    per_face_value: FloatArray,
     title: str,
     unit_label: str = "%",
     value_range: tuple[float, float] | None = None,
     diverging: bool | None = None,
-    boundary_loop: np.ndarray | None = None,
+    boundary_loop: IndexArray | None = None,
     px_per_mm: float = 3.0,
 ) -> str:
     """A self-contained SVG heat map of one flattened piece: faces coloured by ``per_face_value`` (m,)
@@ -548,8 +540,8 @@ def strain_heat_map_svg(
         else:
             value_range = (0.0, max(float(np.percentile(finite, 99)) if len(finite) else 1.0, 1e-6))
     low, high = value_range
-    stops = _DIVERGING if diverging else _SEQUENTIAL
-    colours = _colours((np.nan_to_num(values, nan=low) - low) / (high - low), stops)
+    stops = BLUE_WHITE_RED if diverging else YELLOW_GREEN_BLUE
+    colours = ramp_hex((np.nan_to_num(values, nan=low) - low) / (high - low), stops)
 
     margin, legend_w, header = 20.0, 90.0, 40.0
     lo = uv.min(axis=0)
@@ -557,7 +549,7 @@ def strain_heat_map_svg(
     width = span[0] * px_per_mm + 2 * margin + legend_w
     height = span[1] * px_per_mm + 2 * margin + header + 30.0
 
-    def xy(p: np.ndarray) -> np.ndarray:
+    def xy(p: FloatArray) -> FloatArray:
         # y up in the pattern, down in SVG.
         return np.column_stack(
             [margin + (p[:, 0] - lo[0]) * px_per_mm, header + margin + (lo[1] + span[1] - p[:, 1]) * px_per_mm]
@@ -572,16 +564,7 @@ def strain_heat_map_svg(
     ]
     loop = igl.boundary_loop(tri) if boundary_loop is None else np.asarray(boundary_loop, dtype=np.int64)
     outline = " ".join(f"{x:.1f},{y:.1f}" for x, y in screen[loop])
-    # Legend: a vertical ramp with five labelled ticks.
-    lx, ly, lh = width - legend_w + 10.0, header + margin, 160.0
-    ramp_stops = "".join(
-        f'<stop offset="{i / (len(stops) - 1):.2f}" stop-color="{c}"/>'
-        for i, c in enumerate(_colours(np.linspace(1, 0, len(stops)), stops))
-    )
-    ticks = "".join(
-        f'<text x="{lx + 18:.1f}" y="{ly + lh * (1 - f) + 4:.1f}" font-size="10">{low + f * (high - low):+.2f}</text>'
-        for f in np.linspace(0, 1, 5)
-    )
+    legend = gradient_legend_svg(stops, low, high, unit_label, width - legend_w + 10.0, header + margin)
     bar_mm = _nice_step(span[0]) * (2 if span[0] > 100 else 1)
     by = height - 20.0
     stats = (
@@ -598,10 +581,7 @@ def strain_heat_map_svg(
         f'<text x="{margin}" y="38" font-size="10">{stats}</text>\n'
         f'<g id="faces">{"".join(polys)}</g>\n'
         f'<polygon id="outline" points="{outline}" fill="none" stroke="black" stroke-width="1"/>\n'
-        f'<defs><linearGradient id="ramp" x1="0" y1="0" x2="0" y2="1">{ramp_stops}</linearGradient></defs>\n'
-        f'<g id="legend"><rect x="{lx:.1f}" y="{ly:.1f}" width="14" height="{lh}" fill="url(#ramp)" stroke="black" '
-        f'stroke-width="0.5"/>{ticks}<text x="{lx:.1f}" y="{ly - 6:.1f}" font-size="10">'
-        f"{html.escape(unit_label)}</text></g>\n"
+        f"{legend}\n"
         f'<g id="scale-bar"><line x1="{margin}" y1="{by:.1f}" x2="{margin + bar_mm * px_per_mm:.1f}" y2="{by:.1f}" '
         f'stroke="black" stroke-width="2"/><text x="{margin}" y="{by - 5:.1f}" font-size="10">'
         f"{bar_mm:g} mm</text></g>\n"

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from geometry.exchange.svg_colours import TAB10
 from lasts.model import DEFAULT_PROPORTIONS, LastMesh
 
 PAGE_WIDTH_PX = 900.0
@@ -25,8 +27,8 @@ _VIEW_GAP_PX = 62.0  # title of the next view plus the dimension under the previ
 _OUTLINE = 'stroke="#444" stroke-width="1.5" stroke-linejoin="round"'
 _LAST_FILL = "#f2efe9"
 _INSOLE_FILL = "#e9eef2"
-_BALL_COLOUR = "#d62728"  # the ball girth's colour on the measurement sheet
-_BACK_COLOUR = "#1f77b4"
+_BALL_COLOUR = TAB10["red"]  # the ball girth's colour on the measurement sheet
+_BACK_COLOUR = TAB10["blue"]
 _DIM_COLOUR = "#333"
 # Parameters whose None means "the default": the table shows the value the last was built with.
 _DEFAULTED = {"cone_height_mm": "cone_top_mm", "heel_point_height_mm": "heel_point_mm"}
@@ -42,7 +44,7 @@ class _View:
     v_max_mm: float
     px_per_mm: float
 
-    def px(self, uv_mm: np.ndarray) -> np.ndarray:
+    def px(self, uv_mm: ArrayLike) -> np.ndarray:
         uv = np.atleast_2d(np.asarray(uv_mm, dtype=np.float64))
         return np.column_stack(
             [

@@ -15,6 +15,10 @@ from xml.sax.saxutils import escape
 import numpy as np
 import open3d as o3d
 
+from geometry.arrays import FloatArray
+from geometry.exchange.svg_colours import RED_WHITE_BLUE, ramp_hex, swatch_strip_svg
+from geometry.meshes import open3d_tensor
+
 # Regions by position along the foot, fractions of the foot length (ball region around the MTP joints).
 REGIONS: dict[str, tuple[float, float]] = {
     "heel": (0.0, 0.28),
@@ -51,15 +55,17 @@ class FitReport:
         return {"toe_room_mm": round(self.toe_room_mm, 2), "regions": self.regions, "warnings": self.warnings}
 
 
-def signed_room_mm(foot_vertices: np.ndarray, last_vertices: np.ndarray, last_faces: np.ndarray) -> np.ndarray:
+def signed_room_mm(foot_vertices: np.ndarray, last_vertices: np.ndarray, last_faces: np.ndarray) -> FloatArray:
     """Distance of each foot vertex to the last's surface, + inside the last, mm (open3d ray casting)."""
     scene = o3d.t.geometry.RaycastingScene()
     mesh = o3d.t.geometry.TriangleMesh(
-        o3d.core.Tensor(last_vertices.astype(np.float32)), o3d.core.Tensor(last_faces.astype(np.int32))
+        open3d_tensor(last_vertices.astype(np.float32), o3d.core.float32),
+        open3d_tensor(last_faces.astype(np.int32), o3d.core.int32),
     )
     scene.add_triangles(mesh)
-    query = o3d.core.Tensor(foot_vertices.astype(np.float32))
-    return -scene.compute_signed_distance(query).numpy().astype(np.float64)
+    query = open3d_tensor(foot_vertices.astype(np.float32), o3d.core.float32)
+    room: FloatArray = -scene.compute_signed_distance(query).numpy().astype(np.float64)
+    return room
 
 
 def fit_report(
@@ -102,12 +108,7 @@ def fit_report(
 
 def _colour(room_mm: np.ndarray, span_mm: float = 6.0) -> list[str]:
     """Diverging colours: red where compressed, white at contact, blue where there is room."""
-    t = np.clip(room_mm / span_mm, -1.0, 1.0)
-    red = np.where(t < 0, 1.0, 1.0 - t)
-    blue = np.where(t > 0, 1.0, 1.0 + t)
-    green = 1.0 - np.abs(t)
-    rgb = np.column_stack([red, green * 0.9 + 0.1 * (1 - np.abs(t)), blue]) * 255
-    return [f"#{int(r):02x}{int(g):02x}{int(b):02x}" for r, g, b in rgb]
+    return ramp_hex((np.asarray(room_mm, dtype=np.float64) / span_mm + 1.0) / 2.0, RED_WHITE_BLUE)
 
 
 def heat_map_svg(
@@ -188,15 +189,8 @@ def heat_map_svg(
         parts.append(f'<text x="{table_x:.0f}" y="{y:.0f}">{escape(label)}</text>')
         parts.append(f'<text x="{table_x + 170:.0f}" y="{y:.0f}">{escape(value)}</text>')
     legend_y = margin * 1.5 + 20 * (len(rows) + 2)
-    for i, mm in enumerate(np.linspace(-6, 6, 13)):
-        parts.append(
-            f'<rect x="{table_x + i * 18:.0f}" y="{legend_y:.0f}" width="18" height="12" '
-            f'fill="{_colour(np.array([mm]))[0]}"/>'
-        )
-    parts.append(
-        f'<text x="{table_x:.0f}" y="{legend_y + 26:.0f}" font-size="10">-6 mm pressed'
-        f'</text><text x="{table_x + 160:.0f}" y="{legend_y + 26:.0f}" font-size="10">+6 mm room</text>'
-    )
+    strip = _colour(np.linspace(-6, 6, 13))
+    parts.append(swatch_strip_svg(strip, table_x, legend_y, [(0, "-6 mm pressed"), (160, "+6 mm room")]))
     for i, warning in enumerate(report.warnings):
         parts.append(
             f'<text x="{table_x:.0f}" y="{legend_y + 50 + 16 * i:.0f}" fill="#b00" font-size="11">'

@@ -7,16 +7,17 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from geometry.exchange.svg_colours import TAB10
 from lasts.landmarks import Landmarks
 from lasts.measurements import FootMeasurements
 
 _GIRTH_COLOURS = {
-    "ball": "#d62728",
-    "instep": "#1f77b4",
-    "waist": "#2ca02c",
-    "long_heel": "#9467bd",
-    "short_heel": "#8c564b",
-    "ankle": "#e377c2",
+    "ball": TAB10["red"],
+    "instep": TAB10["blue"],
+    "waist": TAB10["green"],
+    "long_heel": TAB10["purple"],
+    "short_heel": TAB10["brown"],
+    "ankle": TAB10["pink"],
 }
 _LABELS = {
     "foot_length_mm": "Foot length",
@@ -115,8 +116,8 @@ def measurement_sheet_svg(
     table_x = margin * 2 + view_w
     parts.append(f'<text x="{table_x:.0f}" y="{margin * 1.5:.0f}" font-size="14" font-weight="bold">mm</text>')
     for row, (key, value) in enumerate(measurements.values().items()):
-        name = next((g for g in _GIRTH_COLOURS if key.startswith(g)), None)
-        colour = _GIRTH_COLOURS[name] if name and "girth" in key else "#000"
+        girth = next((g for g in _GIRTH_COLOURS if key.startswith(g)), None)
+        colour = _GIRTH_COLOURS[girth] if girth and "girth" in key else "#000"
         shown = "not reached by the scan" if value is None else f"{value:.1f}"
         y = margin * 1.5 + 20 * (row + 1)
         parts.append(f'<text x="{table_x:.0f}" y="{y:.0f}" fill="{colour}">{escape(_LABELS[key])}</text>')

@@ -9,6 +9,9 @@ The reader tolerates what real files do (boundaries split into several polylines
 meaning inches, LWPOLYLINE / LINE / ARC boundaries, drill holes as POINT or CIRCLE, blocks inserted off
 the origin, damaged files through ``ezdxf.recover``) and refuses geometry that cannot be cut with a
 :class:`PatternError` naming the piece and the problem (open, self-intersecting or missing cut line).
+
+This module gives DXF its ASTM meaning (pieces, sizes, layers, text keys); the tags themselves, written and
+read, are :mod:`geometry.exchange.dxf_tags`.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ import ezdxf
 import numpy as np
 from ezdxf import recover
 from ezdxf.document import Drawing
+from ezdxf.entities import Insert
 from ezdxf.filemanagement import dxf_stream_info
 from ezdxf.lldxf.const import DXFError, DXFStructureError
 from ezdxf.math import Matrix44
 from shapely.geometry import Polygon
 
 from geometry.errors import PatternError, UnsupportedFormatError
+from geometry.exchange.dxf_tags import BINARY_SENTINEL, R12Tags, TagEntity, read_tags, sniff_dxf, write_r12
 from geometry.pattern import (
     DUPLICATE_POINT_MM,
     DrillHole,
@@ -98,66 +103,14 @@ def grade_rule_numbers(rules: GradeRules) -> dict[str, dict[int, int]]:
     return numbers
 
 
-class _R12Layout:
-    """Writes R12 entity tags as text: ezdxf's entity export costs ~10× more for the thousands of vertices
-    and points of a size run (the document skeleton, header and tables, still comes from ezdxf)."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def _tags(self, kind: str, layer: str, *pairs: tuple[int, object]) -> None:
-        out = [f"  0\n{kind}\n  8\n{layer}\n"]
-        out += [f"{code:>3}\n{_dxf_value(value)}\n" for code, value in pairs]
-        self.parts.append("".join(out))
-
-    def add_point(self, xy: tuple[float, float], layer: str) -> None:
-        self._tags("POINT", layer, (10, xy[0]), (20, xy[1]), (30, 0.0))
-
-    def add_line(self, start: tuple[float, float], end: tuple[float, float], layer: str) -> None:
-        self._tags("LINE", layer, (10, start[0]), (20, start[1]), (30, 0.0), (11, end[0]), (21, end[1]), (31, 0.0))
-
-    def add_circle(self, centre: tuple[float, float], radius: float, layer: str) -> None:
-        self._tags("CIRCLE", layer, (10, centre[0]), (20, centre[1]), (30, 0.0), (40, radius))
-
-    def add_text(self, text: str, at: tuple[float, float], height: float, layer: str) -> None:
-        self._tags("TEXT", layer, (10, at[0]), (20, at[1]), (30, 0.0), (40, height), (1, text))
-
-    def add_polyline(self, points: np.ndarray, layer: str, closed: bool) -> None:
-        self._tags("POLYLINE", layer, (66, 1), (10, 0.0), (20, 0.0), (30, 0.0), (70, 1 if closed else 0))
-        vertex = f"  0\nVERTEX\n  8\n{layer}\n"
-        self.parts.append(
-            "".join(f"{vertex} 10\n{x!r}\n 20\n{y!r}\n 30\n0.0\n" for x, y in np.asarray(points, float).tolist())
-        )
-        self.parts.append(f"  0\nSEQEND\n  8\n{layer}\n")
-
-    def add_insert(self, name: str) -> None:
-        self._tags("INSERT", "0", (2, name), (10, 0.0), (20, 0.0), (30, 0.0))
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _dxf_value(value: object) -> str:
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        return value.replace("\n", " ").replace("\r", " ")
-    return str(value)
-
-
 def write_astm_dxf(pattern: PatternSet, rules: GradeRules | None = None) -> bytes:
     """The pattern set as ASTM/AAMA DXF bytes (R12, cp1252): every piece of every size in ``pattern.pieces``.
     With ``rules``, each graded cut-line point carries its rule number as a ``# n`` text on layer 1, matching
     :func:`grade_rules.write_grade_rules`."""
-    doc = Drawing.new("R12")  # not ezdxf.new: it sets $INSUNITS, which R12 cannot carry (and warns)
-    for colour, layer in enumerate(sorted({*LAYER.values(), *NOTCH_LAYER.values()}, key=int), start=1):
-        doc.layers.add(layer, color=colour % 255 or 7)
-    stream = io.StringIO()
-    doc.write(stream)
-    skeleton = stream.getvalue()
+    layers = sorted({*LAYER.values(), *NOTCH_LAYER.values()}, key=int)
     numbers = grade_rule_numbers(rules) if rules is not None else {}
     taken: set[str] = set()
-    blocks, model = _R12Layout(), _R12Layout()
+    blocks, model = R12Tags(), R12Tags()
     style_text = [
         f"Style Name: {pattern.style_name}",
         f"Creation Date: {pattern.created.isoformat()}",
@@ -170,29 +123,21 @@ def write_astm_dxf(pattern: PatternSet, rules: GradeRules | None = None) -> byte
     _add_text_column(model, [t for t in style_text if t], (left, low - TEXT_HEIGHT_MM * 3), LAYER["cut"])
     for piece in pattern.pieces:
         name = block_name(piece, taken)
-        blocks.parts.append(f"  0\nBLOCK\n  8\n0\n  2\n{name}\n 70\n0\n 10\n0.0\n 20\n0.0\n 30\n0.0\n  3\n{name}\n")
+        blocks.begin_block(name)
         _write_piece(blocks, piece, numbers.get(piece.name, {}))
-        blocks.parts.append("  0\nENDBLK\n  8\n0\n")
+        blocks.end_block()
         model.add_insert(name)
-    text = _splice(skeleton, "BLOCKS", blocks.text())
-    text = _splice(text, "ENTITIES", model.text())
-    return doc.encode(text)
+    # Layers in number order get ACI colours 1, 2, 3... (0 is BYBLOCK, which a layer cannot have: 7 instead).
+    return write_r12([(layer, colour % 255 or 7) for colour, layer in enumerate(layers, start=1)], blocks, model)
 
 
-def _splice(text: str, section: str, content: str) -> str:
-    """``content`` inserted at the end of a DXF section of ``text``."""
-    start = text.index(f"  2\n{section}\n")
-    end = text.index("  0\nENDSEC\n", start)
-    return text[:end] + content + text[end:]
-
-
-def _add_text_column(layout: _R12Layout, lines: list[str], at: tuple[float, float], layer: str) -> None:
+def _add_text_column(layout: R12Tags, lines: list[str], at: tuple[float, float], layer: str) -> None:
     x, y = at
     for i, line in enumerate(lines):
         layout.add_text(line, (x, y - i * TEXT_HEIGHT_MM * 1.6), TEXT_HEIGHT_MM, layer)
 
 
-def _write_piece(block: _R12Layout, piece: PatternPiece, rule_numbers: dict[int, int]) -> None:
+def _write_piece(block: R12Tags, piece: PatternPiece, rule_numbers: dict[int, int]) -> None:
     block.add_polyline(piece.cut_line, LAYER["cut"], closed=True)
     kinds = piece.point_kinds()
     for (x, y), is_turn in zip(piece.cut_line.tolist(), kinds.tolist(), strict=True):
@@ -244,25 +189,13 @@ class AstmDxfRead:
     grade_points: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
 
 
-def sniff_dxf(data: bytes, filename: str = "") -> None:
-    """Raise UnsupportedFormatError unless ``data`` looks like an ASCII or binary DXF file."""
-    if data.startswith(b"AutoCAD Binary DXF"):
-        return
-    head = data[:2048].lstrip(b"\xef\xbb\xbf")
-    if re.match(rb"\s*(999\s*\r?\n[^\n]*\n\s*)?0\s*\r?\n\s*SECTION\s*\r?\n", head):
-        return
-    raise UnsupportedFormatError(
-        f"{filename or 'the file'} is not a DXF file (it does not start with a DXF SECTION)", filename=filename
-    )
-
-
 def load_dxf(data: bytes, filename: str = "") -> tuple[Drawing, list[str]]:
     """A DXF document from bytes: the strict loader first, ``ezdxf.recover`` when the structure is damaged.
     Returns the document and what was repaired (empty for a clean file)."""
     sniff_dxf(data, filename)
     repairs: list[str] = []
     doc: Drawing | None = None
-    if not data.startswith(b"AutoCAD Binary DXF"):
+    if not data.startswith(BINARY_SENTINEL):
         try:
             info = dxf_stream_info(io.StringIO(data[:65536].decode("utf-8", errors="ignore")))
             text = data.decode(info.encoding or "cp1252", errors="surrogateescape")
@@ -536,7 +469,7 @@ class _Scan:
 def _scan_document(doc: Drawing, repairs: list[str]) -> _Scan:
     msp = doc.modelspace()
     warnings: list[str] = []
-    inserts = [e for e in msp if e.dxftype() == "INSERT"]
+    inserts = [e for e in msp if isinstance(e, Insert)]
     targets: list[tuple[str, Matrix44 | None]] = []
     if inserts:
         for insert in inserts:
@@ -564,129 +497,91 @@ _FAST_SKIP = {"ATTDEF", "ATTRIB", "SOLID", "HATCH", "DIMENSION", "VIEWPORT", "3D
 
 
 def _fast_scan(data: bytes) -> _Scan | None:
-    """Scan a clean ASCII DXF tag by tag (several times faster than loading an ezdxf document); None when
+    """Scan a clean ASCII DXF from its tags (several times faster than loading an ezdxf document); None when
     the file holds anything this scanner does not handle, so the caller falls back to ezdxf."""
-    try:
-        if data.startswith(b"AutoCAD Binary DXF") or b"$ACADVER" not in data[:4096]:
-            return None
-        encoding = "utf-8" if re.search(rb"\$ACADVER\s*\r?\n\s*1\s*\r?\n\s*AC10(2[1-9]|3\d)", data[:4096]) else "cp1252"
-        lines = data.decode(encoding, errors="strict").splitlines()
-        if len(lines) % 2:
-            if lines[-1].strip():
-                return None
-            lines = lines[:-1]
-        codes = [int(c) for c in lines[0::2]]
-        values = [v.strip() for v in lines[1::2]]
-        return _fast_walk(codes, values)
-    except (ValueError, UnicodeDecodeError, _NotPlainError, IndexError):
+    tags = read_tags(data)
+    if tags is None:
         return None
-
-
-def _fast_walk(codes: list[int], values: list[str]) -> _Scan:
-    model = _RawPiece("*MODEL_SPACE")
-    blocks: dict[str, _RawPiece] = {}
-    inserts: list[str] = []
-    inches = False
-    section = ""
-    current: _RawPiece | None = None
-    polyline: tuple[str, list[list[float]], bool] | None = None
-    n = len(codes)
-    i = 0
-    while i < n:
-        if codes[i] != 0:
-            if section == "HEADER" and codes[i] == 9 and values[i] == "$INSUNITS" and i + 1 < n:
-                inches = values[i + 1] == "1"
-            i += 1
-            continue
-        kind = values[i]
-        j = i + 1
-        while j < n and codes[j] != 0:
-            j += 1
-        tags = list(zip(codes[i + 1 : j], values[i + 1 : j], strict=True))
-        i = j
-        if kind == "SECTION":
-            section = next((v for c, v in tags if c == 2), "")
-            continue
-        if kind == "ENDSEC":
-            section = ""
-            continue
-        if section == "BLOCKS":
-            if kind == "BLOCK":
-                name = next((v for c, v in tags if c == 2), "")
-                current = blocks.setdefault(name, _RawPiece(name))
-                continue
-            if kind == "ENDBLK":
-                if polyline is not None:
-                    raise _NotPlainError("polyline without SEQEND")
-                current = None
-                continue
-            target = current
-        elif section == "ENTITIES":
-            target = model
-        else:
-            continue
-        if target is None:
-            continue
-        first: dict[int, str] = {}
-        for c, v in tags:
-            first.setdefault(c, v)
-        layer = first.get(8, "0").strip()
-        layer = str(int(layer)) if layer.isdigit() else layer.upper()
-        if polyline is not None and kind == "VERTEX":
-            if float(first.get(42, "0") or 0) != 0:
-                raise _NotPlainError("bulge")
-            polyline[1].append([float(first[10]), float(first[20])])
-            continue
-        if polyline is not None:  # SEQEND (or anything) ends the polyline
-            _add_line(target, polyline[0], np.array(polyline[1]), polyline[2])
-            polyline = None
-        if kind == "SEQEND" or kind in _FAST_SKIP:
-            continue
-        if kind == "POLYLINE":
-            flags = int(first.get(70, "0") or 0)
-            if flags & (16 | 32 | 64):  # meshes and polyface meshes are no outlines
-                raise _NotPlainError("mesh")
-            polyline = (layer, [], bool(flags & 1))
-        elif kind == "LWPOLYLINE":
-            if any(c == 42 and float(v) != 0 for c, v in tags):
-                raise _NotPlainError("bulge")
-            xs = [float(v) for c, v in tags if c == 10]
-            ys = [float(v) for c, v in tags if c == 20]
-            _add_line(target, layer, np.column_stack([xs, ys]), bool(int(first.get(70, "0") or 0) & 1))
-        elif kind == "LINE":
-            points = np.array([[float(first[10]), float(first[20])], [float(first[11]), float(first[21])]])
-            _add_line(target, layer, points, False)
-        elif kind == "POINT":
-            target.points[layer].append(np.array([float(first[10]), float(first[20])]))
-        elif kind == "CIRCLE" and layer == LAYER["drill_hole"]:
-            target.circles[layer].append((np.array([float(first[10]), float(first[20])]), 2 * float(first[40])))
-        elif kind == "TEXT":
-            text = next((v for c, v in tags if c == 1), "")
-            rule = re.fullmatch(r"\s*#\s*(\d+)\s*", text)
-            if rule and layer == LAYER["cut"]:
-                target.rule_texts.append((int(rule.group(1)), np.array([float(first[10]), float(first[20])])))
+    try:
+        model = _RawPiece("*MODEL_SPACE")
+        inserts: list[str] = []
+        for entity in tags.entities:
+            if entity.kind == "INSERT":
+                inserts.append(_plain_insert(entity))
             else:
-                target.texts.append(text)
-        elif kind == "INSERT":
-            plain = (
-                float(first.get(10, "0")) == 0 and float(first.get(20, "0")) == 0
-                and float(first.get(41, "1")) == 1 and float(first.get(42, "1")) == 1
-                and float(first.get(50, "0")) == 0
-            )  # fmt: skip
-            if not plain or target is not model:
-                raise _NotPlainError("transformed or nested insert")
-            inserts.append(first.get(2, ""))
-        else:
-            raise _NotPlainError(kind)
-    if polyline is not None:
-        raise _NotPlainError("unterminated polyline")
+                _add_tag_entity(model, entity)
+        blocks: dict[str, _RawPiece] = {}
+        for name, entities in tags.blocks.items():
+            blocks[name] = raw = _RawPiece(name)
+            for entity in entities:
+                if entity.kind == "INSERT":
+                    raise _NotPlainError("nested insert")
+                _add_tag_entity(raw, entity)
+    except (ValueError, KeyError, _NotPlainError):
+        return None
     if inserts:
         if any(name not in blocks for name in inserts):
-            raise _NotPlainError("insert of a missing block")
+            return None  # an insert of a missing block: ezdxf's reader warns about it
         chosen = [blocks[name] for name in inserts]
     else:
         chosen = [b for name, b in blocks.items() if not name.startswith("*") and (b.lines or b.texts)]
-    return _Scan(model, chosen, inches)
+    return _Scan(model, chosen, tags.header.get("$INSUNITS") == "1")
+
+
+def _plain_insert(entity: TagEntity) -> str:
+    """The block an INSERT places at the origin, unscaled and unrotated; _NotPlainError for any other."""
+    first = entity.first()
+    plain = (
+        float(first.get(10, "0")) == 0 and float(first.get(20, "0")) == 0
+        and float(first.get(41, "1")) == 1 and float(first.get(42, "1")) == 1
+        and float(first.get(50, "0")) == 0
+    )  # fmt: skip
+    if not plain:
+        raise _NotPlainError("transformed insert")
+    return first.get(2, "")
+
+
+def _add_tag_entity(target: _RawPiece, entity: TagEntity) -> None:
+    """What an entity's tags mean for a piece: outlines and markings by layer, text, rule numbers."""
+    kind = entity.kind
+    if kind in _FAST_SKIP:
+        return
+    first = entity.first()
+    layer = first.get(8, "0")
+    layer = str(int(layer)) if layer.isdigit() else layer.upper()
+    if kind == "POLYLINE":
+        flags = int(first.get(70, "0") or 0)
+        if flags & (16 | 32 | 64):  # meshes and polyface meshes are no outlines
+            raise _NotPlainError("mesh")
+        points: list[list[float]] = []
+        for vertex in entity.vertices:
+            at = vertex.first()
+            if float(at.get(42, "0") or 0) != 0:
+                raise _NotPlainError("bulge")
+            points.append([float(at[10]), float(at[20])])
+        _add_line(target, layer, np.array(points), bool(flags & 1))
+    elif kind == "LWPOLYLINE":
+        if any(float(v) != 0 for v in entity.values(42)):
+            raise _NotPlainError("bulge")
+        xs = [float(v) for v in entity.values(10)]
+        ys = [float(v) for v in entity.values(20)]
+        _add_line(target, layer, np.column_stack([xs, ys]), bool(int(first.get(70, "0") or 0) & 1))
+    elif kind == "LINE":
+        points_xy = np.array([[float(first[10]), float(first[20])], [float(first[11]), float(first[21])]])
+        _add_line(target, layer, points_xy, False)
+    elif kind == "POINT":
+        target.points[layer].append(np.array([float(first[10]), float(first[20])]))
+    elif kind == "CIRCLE" and layer == LAYER["drill_hole"]:
+        target.circles[layer].append((np.array([float(first[10]), float(first[20])]), 2 * float(first[40])))
+    elif kind == "TEXT":
+        text = first.get(1, "")
+        rule = re.fullmatch(r"\s*#\s*(\d+)\s*", text)
+        if rule and layer == LAYER["cut"]:
+            target.rule_texts.append((int(rule.group(1)), np.array([float(first[10]), float(first[20])])))
+        else:
+            target.texts.append(text)
+    else:
+        raise _NotPlainError(kind)
 
 
 def _add_line(target: _RawPiece, layer: str, points: np.ndarray, closed: bool) -> None:

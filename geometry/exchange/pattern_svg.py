@@ -16,6 +16,7 @@ import numpy as np
 from shapely.geometry import Polygon
 
 from geometry.errors import PatternError
+from geometry.exchange.svg_colours import NEST_COLOURS, cycled
 from geometry.pattern import PatternPiece
 
 STYLE = """
@@ -136,9 +137,6 @@ def piece_svg(piece: PatternPiece, margin_mm: float = 10.0) -> str:
     return pattern_svg([piece], f"{piece.name} size {piece.size}", margin_mm)
 
 
-NEST_COLOURS = ("#f2d7b6", "#cfe3f3", "#d8ecd0", "#f3d1dc", "#e6dcf2", "#f6efc2", "#d4efec", "#ecd6c8")
-
-
 def nest_svg(
     placed: Sequence[PatternPiece], container_mm: np.ndarray, title: str = "nest", margin_mm: float = 10.0
 ) -> str:
@@ -151,7 +149,7 @@ def nest_svg(
     names = list(dict.fromkeys(p.name for p in placed))
     body = [f'<path class="container" d="{frame.path(container, True)}"/>']
     for piece in placed:
-        colour = NEST_COLOURS[names.index(piece.name) % len(NEST_COLOURS)]
+        colour = cycled(NEST_COLOURS, names.index(piece.name))
         body += _piece_elements(piece, frame, label=False, fill=colour)
     used = sum(p.area_mm2 for p in placed)
     area = Polygon(container).area

@@ -7,10 +7,11 @@ from xml.sax.saxutils import escape
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geometry.exchange.svg_colours import LAYOUT_COLOURS, TAB10, cycled
 from manufacturing.nesting.model import HideLayout, StripLayout
 
-_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
-_GRADE_FILL = {0: "#222222", 1: "#d62728", 2: "#ff7f0e", 3: "#ffd700"}
+# Hide zones by grade, dark = worse (0 is a defect); a grade not listed here is olive.
+_GRADE_FILL = {0: "#222222", 1: TAB10["red"], 2: TAB10["orange"], 3: "#ffd700"}
 
 
 def _path(geometry: BaseGeometry) -> str:
@@ -48,7 +49,7 @@ def strip_layout_svg(layout: StripLayout) -> str:
         f'stroke-width="{stroke:.4f}"/>'
     ]
     for placement, shape in zip(layout.placements, layout.polygons(), strict=True):
-        colour = _PALETTE[ids.index(placement.item_id) % len(_PALETTE)]
+        colour = cycled(LAYOUT_COLOURS, ids.index(placement.item_id))
         body.append(
             f'<path d="{_path(shape)}" fill="{colour}" fill-opacity="0.8" stroke="black" '
             f'stroke-width="{stroke:.4f}"><title>{escape(placement.item_id)}</title></path>'
@@ -68,7 +69,7 @@ def hide_layout_svg(layout: HideLayout, hide_id: str) -> str:
         f'<path d="{_path(hide.outline)}" fill="#e8d2a6" stroke="black" stroke-width="{stroke:.3f}"/>',
     ]
     for zone in sorted(hide.zones, key=lambda z: -z.quality):
-        colour = _GRADE_FILL.get(zone.quality, "#bcbd22")
+        colour = _GRADE_FILL.get(zone.quality, TAB10["olive"])
         body.append(
             f'<path d="{_path(zone.polygon)}" fill="{colour}" fill-opacity="0.45" stroke="none">'
             f"<title>grade {zone.quality}</title></path>"
@@ -76,7 +77,7 @@ def hide_layout_svg(layout: HideLayout, hide_id: str) -> str:
     for placement in layout.placements:
         if placement.hide_id != hide_id:
             continue
-        colour = _PALETTE[ids.index(placement.piece_id) % len(_PALETTE)]
+        colour = cycled(LAYOUT_COLOURS, ids.index(placement.piece_id))
         body.append(
             f'<path d="{_path(layout.polygon(placement))}" fill="{colour}" fill-opacity="0.75" '
             f'stroke="black" stroke-width="{stroke:.3f}"><title>{escape(placement.piece_id)}</title></path>'

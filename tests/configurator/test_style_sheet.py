@@ -1,7 +1,8 @@
 from lxml import etree
 
-from configurator.style_sheet import PIECE_COLOURS, style_sheet_svg
+from configurator.style_sheet import style_sheet_svg
 from configurator.styles.library import STYLES
+from geometry.exchange.svg_colours import PIECE_COLOURS
 from lasts.model import build_last
 from lasts.pose import pose_last
 from tests.lasts.last_samples import FIND_LIKE

@@ -13,11 +13,11 @@ import ezdxf
 import numpy as np
 import pytest
 
+from benchmarks.pattern_samples import SAMPLE_SIZE, SIZE_RUN, graded_set, sample_rules, sample_set
 from geometry.errors import PatternError, UnsupportedFormatError
 from geometry.exchange.astm_dxf import LAYER, NOTCH_LAYER, load_dxf, read_astm_dxf, write_astm_dxf
 from geometry.pattern import PatternPiece, PatternSet
 from tests.conftest import shared_file
-from tests.geometry.pattern_samples import SAMPLE_SIZE, SIZE_RUN, graded_set, sample_rules, sample_set
 
 ROUND_TRIP_MM = 0.01
 
@@ -253,3 +253,19 @@ def test_pattern_set_written_with_a_single_size_reads_back() -> None:
     read = read_astm_dxf(write_astm_dxf(single))
     assert read.pattern.sizes == ("40",)
     assert read.grade_points == {}
+
+
+def test_insunits_inches_without_units_text_is_read_as_inches() -> None:
+    # A clean file read tag by tag honours $INSUNITS as the ezdxf path does.
+    quarter = sample_set().piece("QUARTER", SAMPLE_SIZE)
+    doc = ezdxf.new("R2000", units=1)
+    block = doc.blocks.new("QTR")
+    block.add_lwpolyline((quarter.cut_line / 25.4).tolist(), close=True, dxfattribs={"layer": "1"})
+    block.add_text("Piece Name: QUARTER", dxfattribs={"layer": "1"})
+    doc.modelspace().add_blockref("QTR", (0, 0))
+    stream = io.StringIO()
+    doc.write(stream)
+    read = read_astm_dxf(stream.getvalue().encode("utf-8"))
+    assert read.units == "ENGLISH"
+    assert read.warnings == ("no 'Units:' text; $INSUNITS says inches",)
+    assert read.pattern.pieces[0].area_mm2 == pytest.approx(quarter.area_mm2, rel=1e-9)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks.pattern_samples import graded_set
 from geometry.exchange.cutter import (
     PLOTTER_UNITS_PER_MM,
     TOOL_ORDER,
@@ -25,7 +26,6 @@ from geometry.exchange.cutter import (
     write_hpgl,
 )
 from tests.geometry.exchange.test_astm_dxf import librecad_pdf
-from tests.geometry.pattern_samples import graded_set
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from datetime import date
 import numpy as np
 import pytest
 
+from benchmarks.pattern_samples import SAMPLE_SIZE, SIZE_RUN, graded_set, sample_rules, sample_set
 from geometry.errors import PatternError, UnsupportedFormatError
 from geometry.exchange.astm_dxf import grade_rule_numbers, read_astm_dxf, write_astm_dxf
 from geometry.exchange.grade_rules import parse_grade_rule_file, read_grade_rules, write_grade_rules
 from geometry.pattern import grade_pattern
-from tests.geometry.pattern_samples import SAMPLE_SIZE, SIZE_RUN, graded_set, sample_rules, sample_set
 
 
 def test_the_file_has_the_aama_header_and_one_rule_per_grade_point() -> None:

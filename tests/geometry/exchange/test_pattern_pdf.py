@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from benchmarks.pattern_samples import graded_set, sample_set
 from geometry.errors import PatternError
 from geometry.exchange.cutter import shelf_layout
 from geometry.exchange.pattern_pdf import PT_PER_MM, pattern_pdf, tile_grid
-from tests.geometry.pattern_samples import graded_set, sample_set
 
 
 def pages(pdf: bytes) -> list[bytes]:

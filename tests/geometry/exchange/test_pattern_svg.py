@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from lxml import etree
 
+from benchmarks.pattern_samples import sample_set, vamp
 from geometry.errors import PatternError
 from geometry.exchange.cutter import shelf_layout
 from geometry.exchange.pattern_svg import nest_svg, pattern_svg, piece_svg
-from tests.geometry.pattern_samples import sample_set, vamp
 
 SVG = "{http://www.w3.org/2000/svg}"
 
