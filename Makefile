@@ -22,6 +22,7 @@ test: install-test lint
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy geometry lasts configurator manufacturing web benchmarks
 
 install: $(BIN)/.installed
 install-test: $(BIN)/.installed-test

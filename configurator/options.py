@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from configurator.styles import STYLE_NAMES
 from geometry.errors import InputError
+from lasts.fitting import FitPreference
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -40,12 +40,6 @@ class OptionsError(InputError):
     """Design options that do not validate; ``details['problems']`` lists each one."""
 
     code = "invalid_options"
-
-
-class FitPreference(StrEnum):
-    SNUG = "snug"
-    REGULAR = "regular"
-    ROOMY = "roomy"
 
 
 class PieceChoice(BaseModel):

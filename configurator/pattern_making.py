@@ -32,9 +32,10 @@ from geometry.flattening import (
     seam_run,
     strain_report,
 )
-from geometry.pattern import PatternPiece, PatternSet
+from geometry.pattern import DrillHole, PatternPiece, PatternSet
 from geometry.remesh import remesh_patch
 from lasts.model import LastMesh
+from lasts.side import Side
 
 # Strain budget per piece (docs/patterns.md): mean area change, p99 edge strain, in %.
 AREA_BUDGET_PCT = {"flat": 2.0, "moulded": 4.0}
@@ -366,7 +367,7 @@ def _seam_targets(style: Style, drafts: dict[str, _Draft]) -> dict[str, dict[str
     return targets
 
 
-def _eyelets(spec: PieceSpec, outline: np.ndarray, labels: list[str]) -> tuple:
+def _eyelets(spec: PieceSpec, outline: np.ndarray, labels: list[str]) -> tuple[DrillHole, ...]:
     """Eyelets along the lacing edge: the piece's edge over the tongue (the facing)."""
     row = spec.eyelets
     assert row is not None
@@ -501,7 +502,7 @@ def flatten_pair(
 
 
 def _mirror_images(left: LastMesh, right: LastMesh) -> bool:
-    return replace(left.params, side="right") == right.params and left.params.side == "left"
+    return replace(left.params, side=Side.RIGHT) == right.params and left.params.side == "left"
 
 
 def mirror_flattening(flattening: StyleFlattening, side: str) -> StyleFlattening:
@@ -525,6 +526,9 @@ def _mirrored_pattern(pattern: PatternPiece) -> PatternPiece:
         out[:, 0] = x0 + x1 - out[:, 0]
         return out
 
+    def flip_xy(point: tuple[float, float]) -> tuple[float, float]:
+        return (x0 + x1 - point[0], point[1])
+
     return replace(
         pattern,
         cut_line=flip(pattern.cut_line)[::-1],
@@ -532,8 +536,8 @@ def _mirrored_pattern(pattern: PatternPiece) -> PatternPiece:
         internal_lines=tuple(flip(line) for line in pattern.internal_lines),
         internal_cutouts=tuple(flip(line)[::-1] for line in pattern.internal_cutouts),
         notches=tuple(replace(n, x_mm=x0 + x1 - n.x_mm, angle_deg=180.0 - n.angle_deg) for n in pattern.notches),
-        grain_line=None if pattern.grain_line is None else tuple(
-            (x0 + x1 - x, y) for x, y in pattern.grain_line
+        grain_line=None if pattern.grain_line is None else (
+            flip_xy(pattern.grain_line[0]), flip_xy(pattern.grain_line[1])
         ),
         drill_holes=tuple(replace(h, x_mm=x0 + x1 - h.x_mm) for h in pattern.drill_holes),
         turn_points=None,  # recomputed from the mirrored line

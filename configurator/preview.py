@@ -125,4 +125,5 @@ def upper_glb(style: Style, last: LastMesh, options: DesignOptions) -> bytes:
         mesh = _gltf_mesh(vertices, patch.faces, patch.name, look.colour, 0.6)
         scene.add_geometry(mesh, geom_name=patch.name, node_name=patch.name)
     # Smooth vertex normals: a viewer shades a normal-less mesh flat, which shows every facet.
-    return export_glb(scene, include_normals=True)
+    glb: bytes = export_glb(scene, include_normals=True)
+    return glb

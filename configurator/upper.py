@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 
 from configurator.styles.model import PieceSpec, Style, StyleError
+from geometry.arrays import FloatArray, IndexArray
 from geometry.mesh_cut import clip_mesh
 from lasts.model import LastMesh
 from lasts.upper_coords import UpperSurface, upper_surface
@@ -78,19 +79,20 @@ class PiecePatch:
                     position += 1
         return runs
 
-    def loop_points_mm(self, start: int, end: int) -> np.ndarray:
+    def loop_points_mm(self, start: int, end: int) -> FloatArray:
         """3D points of the boundary loop from position ``start`` to ``end`` (inclusive, wrapping)."""
         k = len(self.boundary)
-        return self.vertices[self.boundary[np.arange(start, end + 1) % k]]
+        points: FloatArray = self.vertices[self.boundary[np.arange(start, end + 1) % k]]
+        return points
 
 
-def _signed_distance(region: Polygon, sg: np.ndarray, points: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def _signed_distance(region: Polygon, sg: np.ndarray, points: np.ndarray, edges: np.ndarray) -> FloatArray:
     """Negative inside ``region``, positive outside, in (s, g) units; the distance is measured only at
     the ends of edges that cross the region's boundary (elsewhere only the sign matters to the cut)."""
     inside = shapely.contains_xy(region, sg[:, 0], sg[:, 1])
     crossing = edges[inside[edges[:, 0]] != inside[edges[:, 1]]]
     near = np.unique(crossing)
-    field = np.where(inside, -1.0, 1.0)
+    field: FloatArray = np.where(inside, -1.0, 1.0)
     field[near] *= shapely.distance(region.boundary, points[near])
     return field
 
@@ -116,7 +118,7 @@ def _segment_labels(sg: np.ndarray, piece: PieceSpec, style: Style) -> tuple[str
     return tuple(str(label) for label in labels)
 
 
-def _largest_component(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+def _largest_component(vertices: np.ndarray, faces: IndexArray) -> IndexArray:
     """The faces of the largest edge-connected part by area (a cut can leave crumbs where lines meet,
     touching the piece at a single vertex)."""
     owner = np.tile(np.arange(len(faces)), 3)
@@ -127,13 +129,15 @@ def _largest_component(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
         return faces
     area = igl.doublearea(vertices, faces)
     keep = int(np.argmax(np.bincount(component, weights=area)))
-    return faces[component == keep]
+    kept: IndexArray = faces[component == keep]
+    return kept
 
 
-def _edge_keys(faces: np.ndarray) -> np.ndarray:
+def _edge_keys(faces: np.ndarray) -> IndexArray:
     """One int64 per undirected edge of every face (3 per face, face-major order)."""
     edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
-    return edges[:, 0] * (int(faces.max()) + 1) + edges[:, 1]
+    keys: IndexArray = edges[:, 0] * (int(faces.max()) + 1) + edges[:, 1]
+    return keys
 
 
 def cut_piece(
@@ -141,7 +145,8 @@ def cut_piece(
 ) -> PiecePatch:
     """The piece's patch: the upper clipped to its region, with a labelled boundary loop."""
     if points is None:
-        points = shapely.points(upper.sg)
+        # An array of coordinates makes an array of points (the stubs also allow a single Point).
+        points = np.asarray(shapely.points(upper.sg))
     edges = np.concatenate([upper.faces[:, [0, 1]], upper.faces[:, [1, 2]], upper.faces[:, [2, 0]]])
     field = _signed_distance(piece.region, upper.sg, points, edges)
     clipped = clip_mesh(upper.vertices, upper.faces, field, attributes=upper.sg)
@@ -166,7 +171,7 @@ def cut_piece(
 def lay_style(style: Style, last: LastMesh) -> list[PiecePatch]:
     """Every piece of the style as a 3D patch on this last (posed or standing)."""
     upper = upper_surface(last)
-    points = shapely.points(upper.sg)
+    points = np.asarray(shapely.points(upper.sg))
     patches = [cut_piece(upper, piece, style, points) for piece in style.pieces]
     return [_with_shared_vertices(patch, patches) for patch in patches]
 
@@ -179,7 +184,7 @@ def _with_shared_vertices(patch: PiecePatch, patches: list[PiecePatch], toleranc
         if other is patch:
             continue
         distance, _ = cKDTree(other.vertices[other.boundary]).query(mine, distance_upper_bound=1.0)
-        mask = distance <= tolerance_mm
+        mask = np.asarray(distance) <= tolerance_mm
         if mask.sum() >= 2:
             shared[other.name] = mask
     return replace(patch, shared=shared)

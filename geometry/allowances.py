@@ -35,8 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiLineString, Point, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
+from geometry.arrays import FloatArray
 from geometry.errors import PatternError
 from geometry.pattern import DrillHole, Notch, PatternPiece, Segment
 from geometry.tolerance import TOL
@@ -165,12 +167,13 @@ def _outward(direction: np.ndarray) -> np.ndarray:
     return np.array([d[1], -d[0]])
 
 
-def _line_intersection(p: np.ndarray, d: np.ndarray, q: np.ndarray, e: np.ndarray) -> np.ndarray | None:
+def _line_intersection(p: np.ndarray, d: np.ndarray, q: np.ndarray, e: np.ndarray) -> FloatArray | None:
     cross = d[0] * e[1] - d[1] * e[0]
     if abs(cross) < 1e-9:
         return None
     t = ((q[0] - p[0]) * e[1] - (q[1] - p[1]) * e[0]) / cross
-    return p + t * d
+    meeting: FloatArray = p + t * d
+    return meeting
 
 
 def _corner_fill(corner: np.ndarray, d_in: np.ndarray, w_in: float, d_out: np.ndarray, w_out: float) -> Polygon | None:
@@ -214,13 +217,15 @@ def cut_line(outline_mm: np.ndarray, edge_labels: Sequence[str], widths: Allowan
                     parts.append(wedge)
     united = shapely.union_all(parts)
     # A tiny closing removes points where the grown outline touches itself (not a simple polygon to cut).
+    # It can fall apart into several polygons (the stubs say a buffer is one Polygon).
+    grown: Polygon | MultiPolygon
     grown = united.buffer(CLOSING_MM, join_style="mitre").buffer(-CLOSING_MM, join_style="mitre")
     if grown.is_empty or grown.area < 0.99 * united.area:
         # GEOS can collapse a mitred inward buffer around a long thin corner spike: round joins do not.
         grown = united.buffer(CLOSING_MM, join_style="round").buffer(-CLOSING_MM, join_style="round")
-    if grown.geom_type == "MultiPolygon":
+    if isinstance(grown, MultiPolygon):
         grown = max(grown.geoms, key=lambda g: g.area)
-    ring = Polygon(grown.exterior).simplify(SIMPLIFY_MM, preserve_topology=True)
+    ring = shapely.simplify(Polygon(grown.exterior), SIMPLIFY_MM, preserve_topology=True)
     coords = np.asarray(ring.exterior.coords)[:-1]
     # Points closer than the file formats' precision would merge on the way back in: drop them here.
     step = np.linalg.norm(np.diff(coords, axis=0, append=coords[:1]), axis=1)
@@ -230,7 +235,7 @@ def cut_line(outline_mm: np.ndarray, edge_labels: Sequence[str], widths: Allowan
     return np.ascontiguousarray(coords)
 
 
-def _longest_line(geometry: shapely.Geometry) -> np.ndarray | None:
+def _longest_line(geometry: BaseGeometry) -> np.ndarray | None:
     if geometry.is_empty:
         return None
     if isinstance(geometry, LineString):
@@ -248,6 +253,7 @@ def _inside_line(run_points: np.ndarray, distance_mm: float, piece: Polygon) -> 
     """The run offset ``distance_mm`` into the piece (left of a ccw outline; negative: outward), kept where it
     lies inside ``piece``."""
     line = LineString(run_points)
+    offset: LineString | MultiLineString
     if abs(distance_mm) < 1e-9:
         offset = line
     else:
@@ -294,7 +300,7 @@ def skive_lines(
     return lines
 
 
-def _point_on_ring(ring: shapely.LinearRing, origin: np.ndarray, direction: np.ndarray, reach: float) -> np.ndarray:
+def _point_on_ring(ring: shapely.LinearRing, origin: np.ndarray, direction: np.ndarray, reach: float) -> FloatArray:
     """Where the ray from ``origin`` along ``direction`` leaves through ``ring`` nearest ``reach`` away."""
     ray = LineString([origin, origin + direction * (reach + 10.0)])
     hits = ring.intersection(ray)
@@ -302,7 +308,8 @@ def _point_on_ring(ring: shapely.LinearRing, origin: np.ndarray, direction: np.n
         [p.coords[0] for p in getattr(hits, "geoms", [hits]) if isinstance(p, Point) and not p.is_empty]
     ).reshape(-1, 2)
     if len(candidates):
-        return candidates[np.argmin(np.abs(np.linalg.norm(candidates - origin, axis=1) - reach))]
+        nearest: FloatArray = candidates[np.argmin(np.abs(np.linalg.norm(candidates - origin, axis=1) - reach))]
+        return nearest
     target = Point(origin + direction * reach)
     snapped = ring.interpolate(ring.project(target))
     return np.asarray(snapped.coords[0])

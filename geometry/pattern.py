@@ -23,6 +23,7 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
+from geometry.arrays import FloatArray
 from geometry.errors import PatternError
 
 NotchKind = Literal["slit", "t", "v", "castle", "check"]
@@ -260,8 +261,9 @@ class PatternPiece:
         rot = np.array([[c, -s], [s, c]])
         shift = np.array([dx_mm, dy_mm])
 
-        def move(points: np.ndarray) -> np.ndarray:
-            return np.asarray(points) @ rot.T + shift
+        def move(points: np.ndarray) -> FloatArray:
+            moved: FloatArray = np.asarray(points) @ rot.T + shift
+            return moved
 
         def move_xy(x: float, y: float) -> tuple[float, float]:
             px, py = move(np.array([[x, y]]))[0]
@@ -306,12 +308,12 @@ def closed_length_mm(ring: np.ndarray) -> float:
     return float(np.linalg.norm(np.roll(ring, -1, axis=0) - ring, axis=1).sum())
 
 
-def turning_angles_deg(ring: np.ndarray) -> np.ndarray:
+def turning_angles_deg(ring: FloatArray) -> FloatArray:
     """(n,) absolute turning angle at each vertex of a closed polygon, degrees (0 on a straight run)."""
     incoming = ring - np.roll(ring, 1, axis=0)
     outgoing = np.roll(ring, -1, axis=0) - ring
     cross = incoming[:, 0] * outgoing[:, 1] - incoming[:, 1] * outgoing[:, 0]
-    dot = (incoming * outgoing).sum(axis=1)
+    dot: FloatArray = (incoming * outgoing).sum(axis=1)
     return np.degrees(np.abs(np.arctan2(cross, dot)))
 
 
@@ -443,14 +445,15 @@ class GradeRules:
         """The rule of a piece, or None when the piece does not grade."""
         return next((r for r in self.pieces if r.piece_name == piece_name), None)
 
-    def offsets_mm(self, rule: PieceGradeRule, size: str) -> np.ndarray:
+    def offsets_mm(self, rule: PieceGradeRule, size: str) -> FloatArray:
         """(m, 2) displacement of each grade point from the sample size to ``size`` (mm)."""
         if str(size) not in self.sizes:
             raise PatternError(f"size {size} is not in the run {', '.join(self.sizes)} of grade rules {self.name!r}")
         target = self.sizes.index(str(size))
         sample = self.sizes.index(self.sample_size)
         cumulative = np.concatenate([np.zeros((len(rule.point_index), 1, 2)), np.cumsum(rule.steps_mm, axis=1)], axis=1)
-        return cumulative[:, target] - cumulative[:, sample]
+        offsets: FloatArray = cumulative[:, target] - cumulative[:, sample]
+        return offsets
 
 
 def uniform_grade_rule(
@@ -482,14 +485,15 @@ def _cut_line_displacement(ring: np.ndarray, index: np.ndarray, offsets: np.ndar
     return np.column_stack([np.interp(s_all, s_ext, off_ext[:, k]) for k in range(2)])
 
 
-def _field_displacement(sources: np.ndarray, moves: np.ndarray, points: np.ndarray) -> np.ndarray:
+def _field_displacement(sources: np.ndarray, moves: np.ndarray, points: np.ndarray) -> FloatArray:
     """Displacement at ``points`` by inverse-square-distance weighting of the cut line's displacements."""
     if len(points) == 0:
         return np.zeros((0, 2))
     dist2 = ((points[:, None, :] - sources[None, :, :]) ** 2).sum(axis=2)
     weight = 1.0 / np.maximum(dist2, 1e-12)
     weight /= weight.sum(axis=1, keepdims=True)
-    return weight @ moves
+    displacement: FloatArray = weight @ moves
+    return displacement
 
 
 def grade_piece(piece: PatternPiece, rule: PieceGradeRule | None, rules: GradeRules, size: str) -> PatternPiece:
@@ -500,8 +504,9 @@ def grade_piece(piece: PatternPiece, rule: PieceGradeRule | None, rules: GradeRu
     offsets = rules.offsets_mm(rule, size)
     moves = _cut_line_displacement(piece.cut_line, rule.point_index, offsets)
 
-    def move(points: np.ndarray) -> np.ndarray:
-        return np.asarray(points) + _field_displacement(piece.cut_line, moves, np.asarray(points))
+    def move(points: np.ndarray) -> FloatArray:
+        moved: FloatArray = np.asarray(points) + _field_displacement(piece.cut_line, moves, np.asarray(points))
+        return moved
 
     def move_xy(x: float, y: float) -> tuple[float, float]:
         px, py = move(np.array([[x, y]]))[0]

@@ -7,8 +7,10 @@ import open3d as o3d
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from geometry.arrays import BoolArray, FloatArray, IndexArray
 
-def statistical_inlier_mask(points: np.ndarray, neighbours: int = 20, std_ratio: float = 2.5) -> np.ndarray:
+
+def statistical_inlier_mask(points: FloatArray, neighbours: int = 20, std_ratio: float = 2.5) -> BoolArray:
     """Points whose mean distance to their neighbours is not unusually large (open3d's SOR filter).
 
     points : (n, 3) float; returns (n,) bool
@@ -20,16 +22,16 @@ def statistical_inlier_mask(points: np.ndarray, neighbours: int = 20, std_ratio:
     return mask
 
 
-def voxel_average(points: np.ndarray, voxel_mm: float) -> np.ndarray:
+def voxel_average(points: FloatArray, voxel_mm: float) -> FloatArray:
     """One point per occupied voxel, the mean of its points (thins a dense cloud and averages its noise).
 
     points : (n, 3) float, mm; returns (k, 3) float, mm
     """
     cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, dtype=np.float64)))
-    return np.asarray(cloud.voxel_down_sample(voxel_mm).points)
+    return np.asarray(cloud.voxel_down_sample(voxel_mm).points, dtype=np.float64)
 
 
-def isolated_point_mask(points: np.ndarray, spacing_factor: float = 4.0, min_neighbours: int = 4) -> np.ndarray:
+def isolated_point_mask(points: FloatArray, spacing_factor: float = 4.0, min_neighbours: int = 4) -> BoolArray:
     """Points with fewer than ``min_neighbours`` others within ``spacing_factor`` x the typical point spacing
     (the median nearest-neighbour distance): stray returns far from any surface.
 
@@ -37,12 +39,12 @@ def isolated_point_mask(points: np.ndarray, spacing_factor: float = 4.0, min_nei
     """
     tree = cKDTree(points)
     nearest, _ = tree.query(points, k=2, workers=-1)
-    radius = spacing_factor * float(np.median(nearest[:, 1]))
+    radius = spacing_factor * float(np.median(np.asarray(nearest)[:, 1]))
     counts = tree.query_ball_point(points, r=radius, return_length=True, workers=-1)
-    return counts - 1 < min_neighbours
+    return np.asarray(counts) - 1 < min_neighbours
 
 
-def local_planes(points: np.ndarray, neighbours: int = 24) -> tuple[np.ndarray, np.ndarray]:
+def local_planes(points: FloatArray, neighbours: int = 24) -> tuple[FloatArray, FloatArray]:
     """Best-fit plane of each point's nearest neighbours: centres (n, 3) and unit normals (n, 3, unsigned)."""
     points = np.asarray(points, dtype=np.float64)
     k = min(neighbours, len(points))
@@ -55,7 +57,7 @@ def local_planes(points: np.ndarray, neighbours: int = 24) -> tuple[np.ndarray, 
     return centres, eigenvectors[:, :, 0]  # smallest eigenvalue: the local normal
 
 
-def project_to_local_planes(points: np.ndarray, neighbours: int = 24) -> tuple[np.ndarray, np.ndarray]:
+def project_to_local_planes(points: FloatArray, neighbours: int = 24) -> tuple[FloatArray, FloatArray]:
     """Smooth scanner noise: move each point onto the best-fit plane of its nearest neighbours.
 
     Shrinks noise normal to the surface by about sqrt(neighbours) while keeping the shape; one pass.
@@ -67,7 +69,7 @@ def project_to_local_planes(points: np.ndarray, neighbours: int = 24) -> tuple[n
     return points - offset[:, None] * normals, normals
 
 
-def voxel_cluster_labels(points: np.ndarray, voxel_mm: float) -> np.ndarray:
+def voxel_cluster_labels(points: FloatArray, voxel_mm: float) -> IndexArray:
     """Connected clusters of points, two points joined when their voxels touch (26-connectivity).
 
     points : (n, 3) float, mm; returns (n,) int labels, 0 = largest cluster, 1 = next, ...
@@ -81,4 +83,5 @@ def voxel_cluster_labels(points: np.ndarray, voxel_mm: float) -> np.ndarray:
     sizes = np.bincount(labels, minlength=count)
     rank = np.empty(count, dtype=np.int64)
     rank[np.argsort(-sizes, kind="stable")] = np.arange(count)
-    return rank[labels]
+    cluster_of_point: IndexArray = rank[labels]
+    return cluster_of_point

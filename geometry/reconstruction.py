@@ -13,10 +13,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
+from geometry.arrays import BoolArray, FloatArray, IndexArray
 from geometry.meshes import keep_faces
 
 
-def consistent_normals(points: np.ndarray, normals: np.ndarray, neighbours: int = 8) -> np.ndarray:
+def consistent_normals(points: FloatArray, normals: FloatArray, neighbours: int = 8) -> FloatArray:
     """Unsigned normals (n, 3) given one consistent sign, outward when the lowest point's faces down.
 
     Hoppe's method: the sign is carried from the lowest point (the sole, whose outward normal points
@@ -28,7 +29,7 @@ def consistent_normals(points: np.ndarray, normals: np.ndarray, neighbours: int 
     count = len(points)
     _, index = cKDTree(points).query(points, k=neighbours + 1, workers=-1)
     rows = np.repeat(np.arange(count), neighbours)
-    cols = index[:, 1:].reshape(-1)
+    cols = np.asarray(index)[:, 1:].reshape(-1)
     # A small floor keeps exactly parallel neighbours as edges (a zero weight is no edge to scipy).
     weights = 1.0 - np.abs(np.einsum("ij,ij->i", normals[rows], normals[cols])) + 1e-6
     graph = coo_matrix((weights, (rows, cols)), shape=(count, count)).tocsr()
@@ -50,8 +51,8 @@ def consistent_normals(points: np.ndarray, normals: np.ndarray, neighbours: int 
 
 
 def poisson_surface(
-    points: np.ndarray, normals: np.ndarray, depth: int = 8, trim_distance: float = 20.0
-) -> tuple[np.ndarray, np.ndarray]:
+    points: FloatArray, normals: FloatArray, depth: int = 8, trim_distance: float = 20.0
+) -> tuple[FloatArray, IndexArray]:
     """A screened Poisson surface through oriented points (open3d), without its parts farther than
     ``trim_distance`` (points' units) from every point. An octree of ``depth`` splits the points' bounding
     box 2**depth times along its longest side.
@@ -66,4 +67,6 @@ def poisson_surface(
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
     faces = np.asarray(mesh.triangles, dtype=np.int64)
     distance, _ = cKDTree(points).query(vertices, workers=-1)
-    return keep_faces(vertices, faces, (distance <= trim_distance)[faces].all(axis=1))
+    near = np.asarray(distance) <= trim_distance
+    kept: BoolArray = np.all(near[faces], axis=1)
+    return keep_faces(vertices, faces, kept)

@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 import triangle
 
+from geometry.arrays import FloatArray, IndexArray
 from geometry.errors import InputError
 
 
@@ -24,13 +25,13 @@ class RemeshError(InputError):
 
 
 def remesh_patch(
-    vertices_mm: np.ndarray,
-    faces: np.ndarray,
-    uv_mm: np.ndarray,
-    boundary_loop: np.ndarray,
+    vertices_mm: FloatArray,
+    faces: IndexArray,
+    uv_mm: FloatArray,
+    boundary_loop: IndexArray,
     edge_mm: float = 2.5,
     min_angle_deg: float = 28.0,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[FloatArray, IndexArray]:
     """(vertices (n', 3), faces (m', 3)) of the same patch with even interior triangles of about ``edge_mm``.
 
     The first ``len(boundary_loop)`` new vertices are the boundary loop's, in loop order: a position in the
@@ -60,17 +61,18 @@ def remesh_patch(
     return vertices, new_faces
 
 
-def _signed_area(uv: np.ndarray, faces: np.ndarray) -> float:
+def _signed_area(uv: FloatArray, faces: IndexArray) -> float:
     a, b, c = uv[faces[:, 0]], uv[faces[:, 1]], uv[faces[:, 2]]
     u, v = b - a, c - a
     return float((u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]).sum())
 
 
-def _lift(vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, points: np.ndarray) -> np.ndarray:
+def _lift(vertices: FloatArray, faces: IndexArray, uv: FloatArray, points: FloatArray) -> FloatArray:
     """3D points of flat ``points`` by barycentric interpolation in the old flat triangle containing each."""
     if len(points) == 0:
         return np.zeros((0, 3))
-    triangles = shapely.polygons(uv[faces])
+    # An array of coordinates makes an array of polygons (the stubs also allow a single Polygon).
+    triangles = np.asarray(shapely.polygons(uv[faces]))
     tree = shapely.STRtree(triangles)
     point_index, tri_index = tree.query(shapely.points(points), predicate="intersects")
     owner = np.full(len(points), -1, dtype=np.int64)
@@ -93,4 +95,5 @@ def _lift(vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, points: np.nd
     weights = np.clip(np.column_stack([w0, w1, w2]), 0.0, 1.0)
     weights /= weights.sum(axis=1, keepdims=True)
     corners = vertices[tri]  # (p, 3, 3)
-    return np.einsum("pk,pkd->pd", weights, corners)
+    lifted: FloatArray = np.einsum("pk,pkd->pd", weights, corners)
+    return lifted

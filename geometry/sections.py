@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from geometry.arrays import FloatArray, IndexArray
 
-def plane_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+
+def plane_basis(normal: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Two unit vectors (3,) spanning the plane with this normal, right-handed with it."""
     n = np.asarray(normal, dtype=np.float64)
     n = n / np.linalg.norm(n)
@@ -20,7 +22,7 @@ def plane_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, np.cross(n, u)
 
 
-def mesh_plane_section(vertices: np.ndarray, faces: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
+def mesh_plane_section(vertices: FloatArray, faces: IndexArray, origin: FloatArray, normal: FloatArray) -> FloatArray:
     """Segments where a triangle mesh crosses a plane.
 
     vertices : (n, 3) float, mm; faces : (m, 3) int
@@ -50,7 +52,7 @@ def mesh_plane_section(vertices: np.ndarray, faces: np.ndarray, origin: np.ndarr
     return np.take_along_axis(points, order[..., None], axis=1)
 
 
-def hull_perimeter_mm(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> float:
+def hull_perimeter_mm(points: FloatArray, origin: FloatArray, normal: FloatArray) -> float:
     """Perimeter of the convex hull of points lying in a plane (a tape pulled around them).
 
     points : (k, 3) float, mm, on or near the plane; returns 0.0 for fewer than 3 distinct points.
@@ -66,7 +68,7 @@ def hull_perimeter_mm(points: np.ndarray, origin: np.ndarray, normal: np.ndarray
     return float(np.linalg.norm(np.roll(ring, -1, axis=0) - ring, axis=1).sum())
 
 
-def hull_ring_3d(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
+def hull_ring_3d(points: FloatArray, origin: FloatArray, normal: FloatArray) -> FloatArray:
     """The convex hull of in-plane points as an ordered ring (h, 3), mm (for drawing girth lines)."""
     flat = to_plane_2d(points, origin, normal)
     if len(flat) < 3:
@@ -80,7 +82,7 @@ def hull_ring_3d(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> 
     return origin + ring[:, :1] * u + ring[:, 1:] * v
 
 
-def to_plane_2d(points: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> np.ndarray:
+def to_plane_2d(points: FloatArray, origin: FloatArray, normal: FloatArray) -> FloatArray:
     """Coordinates (k, 2) of points in the plane's own basis (``plane_basis``)."""
     u, v = plane_basis(normal)
     rel = np.asarray(points, dtype=np.float64).reshape(-1, 3) - origin

@@ -50,7 +50,8 @@ def last_mesh_bytes(vertices: np.ndarray, faces: np.ndarray, fmt: str, name: str
         scene = trimesh.Scene(metadata={"last": label, "units": "m", "up_axis": "+y", "toe_axis": "+x"})
         scene.add_geometry(trimesh.Trimesh(vertices_m, faces, process=False), geom_name=label, node_name=label)
         # Smooth vertex normals: a viewer shades a normal-less mesh flat, which shows every facet.
-        return export_glb(scene, include_normals=True)
+        glb: bytes = export_glb(scene, include_normals=True)
+        return glb
     mesh = trimesh.Trimesh(vertices_mm, faces, process=False, metadata={"name": label})
     if fmt_key == "stl":
         data = export_stl(mesh)
@@ -58,7 +59,7 @@ def last_mesh_bytes(vertices: np.ndarray, faces: np.ndarray, fmt: str, name: str
         header = f"CSPMS last {label}; units mm".encode("ascii", errors="replace")[:_STL_HEADER_BYTES]
         return header.ljust(_STL_HEADER_BYTES, b" ") + data[_STL_HEADER_BYTES:]
     if fmt_key == "obj":
-        text = export_obj(
+        text: str = export_obj(
             mesh,
             include_normals=False,
             include_color=False,
@@ -69,7 +70,8 @@ def last_mesh_bytes(vertices: np.ndarray, faces: np.ndarray, fmt: str, name: str
     # 3MF: trimesh writes <model unit="millimeter">, which is also the spec's default when unit is absent.
     scene = trimesh.Scene()
     scene.add_geometry(mesh, geom_name=label, node_name=label)
-    return export_3MF(scene)
+    three_mf: bytes = export_3MF(scene)
+    return three_mf
 
 
 def _checked_mesh(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -30,8 +30,9 @@ from lasts.fitting import (
     fit_targets,
     measure_last,
 )
-from lasts.model import LastMesh, LastParameters, Side, ToeShape, build_last
+from lasts.model import LastMesh, LastParameters, ToeShape, build_last
 from lasts.pose import pose_last
+from lasts.side import Side
 
 
 @dataclass(frozen=True)
@@ -66,28 +67,28 @@ def fitted_last(
     foot_values: Mapping[str, float | None],
     side: Side,
     style: str = "derby",
-    fit: FitPreference = "regular",
+    fit: FitPreference = FitPreference.REGULAR,
     toe_shape: ToeShape | None = None,
     foot_vertices: np.ndarray | None = None,
     rules: FitRules = DEFAULT_FIT_RULES,
 ) -> FittedLast:
     """Fit, pose and (with the foot's surface, mm in its measuring frame) report."""
-    if side not in ("left", "right"):
+    if side not in (Side.LEFT, Side.RIGHT):
         raise LastError(f"side {side!r}: left or right")
     targets, solved = fit_last(dict(foot_values), side, style, fit, toe_shape, rules)
     report = None
     if foot_vertices is not None:
         # The fit is judged standing, foot and last in the same frame: the foot was scanned standing.
         last = solved.last
-        report = fit_report(foot_vertices, float(foot_values["foot_length_mm"]), last.vertices, last.faces)  # type: ignore[arg-type]
-    return FittedLast(side, targets, solved, pose_last(solved.last), report)
+        report = fit_report(foot_vertices, _foot_length_mm(foot_values), last.vertices, last.faces)
+    return FittedLast(Side(side), targets, solved, pose_last(solved.last), report)
 
 
 def revised_last(
     foot_values: Mapping[str, float | None],
     params: LastParameters,
     style: str = "derby",
-    fit: FitPreference = "regular",
+    fit: FitPreference = FitPreference.REGULAR,
     foot_vertices: np.ndarray | None = None,
     rules: FitRules = DEFAULT_FIT_RULES,
     face_count: int = 50_000,
@@ -98,12 +99,20 @@ def revised_last(
     targets = fit_targets(dict(foot_values), style, fit, None, rules)
     last = build_last(params, face_count)
     measured = measure_last(last).values()
-    achieved = {k: float(measured[k]) for k in TARGET_KEYS if measured.get(k) is not None}
+    achieved = {k: float(value) for k in TARGET_KEYS if (value := measured.get(k)) is not None}
     solved = LastFit(last, {k: v for k, v in targets.values.items() if k in achieved}, achieved, 0, 0.0)
     report = None
     if foot_vertices is not None:
-        report = fit_report(foot_vertices, float(foot_values["foot_length_mm"]), last.vertices, last.faces)  # type: ignore[arg-type]
+        report = fit_report(foot_vertices, _foot_length_mm(foot_values), last.vertices, last.faces)
     return FittedLast(params.side, targets, solved, pose_last(last), report)
+
+
+def _foot_length_mm(foot_values: Mapping[str, float | None]) -> float:
+    """The foot's length, once its targets are made (``fit_targets`` refuses a foot without one)."""
+    length = foot_values.get("foot_length_mm")
+    if length is None:
+        raise LastError("the foot has no foot length: a last needs it")
+    return float(length)
 
 
 def last_files(

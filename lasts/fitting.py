@@ -11,18 +11,26 @@ It solves on a coarse mesh, then polishes on the final one.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
 from lasts.errors import LastError
 from lasts.measurements import FootMeasurements, measure_foot
-from lasts.model import DEFAULT_PROPORTIONS, LastMesh, LastParameters, LastProportions, Side, ToeShape, build_last
+from lasts.model import DEFAULT_PROPORTIONS, LastMesh, LastParameters, LastProportions, ToeShape, build_last
+from lasts.side import Side
 from lasts.surface import FootSurface
 from lasts.units import DEFAULT_UNIT_RANGES
 
-FitPreference = Literal["snug", "regular", "roomy"]
+
+class FitPreference(StrEnum):
+    """How the customer likes the shoe to fit: each moves the toe allowance and every girth (``FitRules``)."""
+
+    SNUG = "snug"
+    REGULAR = "regular"
+    ROOMY = "roomy"
+
 
 # Measurement keys the solver drives, each with the parameter that mainly moves it.
 SOLVED: tuple[tuple[str, str], ...] = (
@@ -134,7 +142,7 @@ MIN_HEEL_GIRTH_GAP_MM = 2.0
 def fit_targets(
     foot: dict[str, float | None],
     style: str = "derby",
-    fit: FitPreference = "regular",
+    fit: FitPreference = FitPreference.REGULAR,
     toe_shape: ToeShape | None = None,
     rules: FitRules = DEFAULT_FIT_RULES,
 ) -> FitTargets:
@@ -143,7 +151,7 @@ def fit_targets(
         raise LastError(f"unknown style {style!r}: known styles are {', '.join(sorted(rules.styles))}")
     if fit not in rules.preference_mm:
         raise LastError(f"unknown fit {fit!r}: snug, regular or roomy")
-    _check_foot(foot)
+    checked = _checked_foot(foot)
     allow = rules.styles[style]
     shape = toe_shape or allow.toe_shape
     toe_change, girth_change = rules.preference_mm[fit]
@@ -170,7 +178,7 @@ def fit_targets(
         raise LastError(
             f"toe allowance {allowances['foot_length_mm']:.1f} mm is negative: the last would be shorter than the foot"
         )
-    values = {key: float(foot[key]) + allowances[key] for key in TARGET_KEYS}  # type: ignore[arg-type]
+    values = {key: checked[key] + allowances[key] for key in TARGET_KEYS}
     notes = []
     ceiling = values["long_heel_girth_mm"] - MIN_HEEL_GIRTH_GAP_MM
     if values["short_heel_girth_mm"] > ceiling:
@@ -182,13 +190,22 @@ def fit_targets(
         allowances["short_heel_girth_mm"] += ceiling - values["short_heel_girth_mm"]
         values["short_heel_girth_mm"] = ceiling
     return FitTargets(
-        values, allowances, style, fit, shape, allow.heel_height_mm, allow.toe_spring_mm, tuple(notes)
+        values,
+        allowances,
+        style,
+        FitPreference(fit),
+        shape,
+        allow.heel_height_mm,
+        allow.toe_spring_mm,
+        tuple(notes),
     )
 
 
-def _check_foot(foot: dict[str, float | None]) -> None:
-    """A foot outside human ranges, or with a missing measurement, is refused by name."""
+def _checked_foot(foot: dict[str, float | None]) -> dict[str, float]:
+    """The foot's values the targets are made of; a foot outside human ranges, or with a missing
+    measurement, is refused by name."""
     low, high = DEFAULT_UNIT_RANGES.possible_mm
+    checked: dict[str, float] = {}
     for key in TARGET_KEYS:
         value = foot.get(key)
         if value is None:
@@ -198,7 +215,8 @@ def _check_foot(foot: dict[str, float | None]) -> None:
             )
         if not np.isfinite(value) or value <= 0:
             raise LastError(f"{key} is {value}: not a positive number")
-    length = float(foot["foot_length_mm"])  # type: ignore[arg-type]
+        checked[key] = float(value)
+    length = checked["foot_length_mm"]
     if not low <= length <= high:
         raise LastError(f"foot length {length:.1f} mm is outside human feet ({low:.0f}-{high:.0f} mm)")
     ratios = {
@@ -213,17 +231,18 @@ def _check_foot(foot: dict[str, float | None]) -> None:
         "toe_height_mm": (0.06, 0.25),
     }
     for key, (lo, hi) in ratios.items():
-        ratio = float(foot[key]) / length  # type: ignore[arg-type]
+        ratio = checked[key] / length
         if not lo <= ratio <= hi:
             raise LastError(
-                f"{key.removesuffix('_mm').replace('_', ' ')} {float(foot[key]):.1f} mm is "  # type: ignore[arg-type]
+                f"{key.removesuffix('_mm').replace('_', ' ')} {checked[key]:.1f} mm is "
                 f"{ratio:.2f} of the foot length {length:.1f} mm; human feet have {lo:.2f}-{hi:.2f}"
             )
-    if float(foot["ball_girth_mm"]) <= 2.0 * float(foot["ball_width_mm"]):  # type: ignore[arg-type]
+    if checked["ball_girth_mm"] <= 2.0 * checked["ball_width_mm"]:
         raise LastError(
-            f"ball girth {foot['ball_girth_mm']:.1f} mm is not more than twice the ball width "
-            f"{foot['ball_width_mm']:.1f} mm: impossible for any foot"
+            f"ball girth {checked['ball_girth_mm']:.1f} mm is not more than twice the ball width "
+            f"{checked['ball_width_mm']:.1f} mm: impossible for any foot"
         )
+    return checked
 
 
 def measure_last(last: LastMesh) -> FootMeasurements:
@@ -274,7 +293,7 @@ def solve_last(
     """Parameters whose built last measures ``targets`` (keys of :data:`TARGET_KEYS`)."""
     start = time.perf_counter()
     direct = {param: targets[key] for key, param in DIRECT}
-    params = replace(base, **direct)
+    params = base.with_values(**direct)
     keys = [k for k, _ in SOLVED]
     names = [p for _, p in SOLVED]
     goal = np.array([targets[k] for k in keys])
@@ -284,7 +303,7 @@ def solve_last(
     coupled = [names.index("long_heel_girth_mm"), names.index("short_heel_girth_mm")]
 
     def residual(values: np.ndarray, faces: int) -> tuple[np.ndarray, LastMesh]:
-        trial = replace(params, **dict(zip(names, (float(v) for v in values), strict=True)))
+        trial = params.with_values(**dict(zip(names, (float(v) for v in values), strict=True)))
         last = build_last(trial, faces, proportions)
         return _measured(last, keys) - goal, last
 
@@ -352,7 +371,7 @@ def base_parameters(fit_targets_: FitTargets, side: Side) -> LastParameters:
         heel_height_mm=fit_targets_.heel_height_mm,
         toe_spring_mm=fit_targets_.toe_spring_mm,
         toe_shape=fit_targets_.toe_shape,
-        side=side,
+        side=Side(side),
     )
 
 
@@ -360,7 +379,7 @@ def fit_last(
     foot: dict[str, float | None],
     side: Side,
     style: str = "derby",
-    fit: FitPreference = "regular",
+    fit: FitPreference = FitPreference.REGULAR,
     toe_shape: ToeShape | None = None,
     rules: FitRules = DEFAULT_FIT_RULES,
     face_count: int = 50_000,

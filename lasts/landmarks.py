@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
+from geometry.arrays import BoolArray, FloatArray
 from lasts.orientation import PTERNION_MAX_HEIGHT
 from lasts.surface import FootSurface
 
@@ -60,25 +61,25 @@ class Landmarks:
         return {k: [round(float(c), 3) for c in v] for k, v in named.items() if v is not None}
 
 
-def _plateau_centre(points: np.ndarray, score: np.ndarray, plateau_mm: float, axis: int) -> np.ndarray:
+def _plateau_centre(points: np.ndarray, score: np.ndarray, plateau_mm: float, axis: int) -> FloatArray:
     """An extreme point, steadied: the middle of all points whose ``score`` is within ``plateau_mm`` of the
     best, except along ``axis`` (the measured direction), which keeps the extreme's own coordinate."""
     best = int(np.argmax(score))
-    centre = points[score >= score[best] - plateau_mm].mean(axis=0)
+    centre: FloatArray = points[score >= score[best] - plateau_mm].mean(axis=0)
     centre[axis] = points[best, axis]
     return centre
 
 
 def _border_bulge(
     v: np.ndarray, score: np.ndarray, scanned: np.ndarray, length: float, bounds: tuple[float, float]
-) -> np.ndarray:
+) -> FloatArray:
     """A metatarsal head: where the border (``score`` = medial or lateral coordinate) bulges most in the
     region; x from a parabola fit of the border's profile where it was scanned (a bridged hole is flatter
     than the head it lost), y and z from the surface point there."""
     x = v[:, 0]
     bulge_x = _peak_x(x, score, scanned, bounds[0] * length, bounds[1] * length)
     near = np.abs(x - bulge_x) <= 1.0
-    point = v[near][int(np.argmax(score[near]))].copy()
+    point: FloatArray = v[near][int(np.argmax(score[near]))].copy()
     point[0] = bulge_x
     return point
 
@@ -95,8 +96,9 @@ def find_landmarks(
     pternion = _plateau_centre(v[low], -x[low], rules.plateau_mm, axis=0)
     toe_tip = _plateau_centre(v, x, rules.plateau_mm, axis=0)
 
-    def region(bounds: tuple[float, float]) -> np.ndarray:
-        return (x >= bounds[0] * length) & (x <= bounds[1] * length)
+    def region(bounds: tuple[float, float]) -> BoolArray:
+        inside: BoolArray = (x >= bounds[0] * length) & (x <= bounds[1] * length)
+        return inside
 
     mtp1 = _border_bulge(v, m, surface.scanned, length, rules.mtp1_region)
     mtp5 = _border_bulge(v, -m, surface.scanned, length, rules.mtp5_region)
@@ -121,13 +123,14 @@ def _slice_profile(values: np.ndarray, slices: np.ndarray, count: int, reducer: 
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _smooth(profile: np.ndarray, window: int = 5) -> np.ndarray:
+def _smooth(profile: np.ndarray, window: int = 5) -> FloatArray:
     """Moving median (ignoring NaN), so one slice's noise or hole cannot make an extreme."""
     padded = np.pad(profile, window // 2, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, window)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-empty windows stay NaN, as intended
-        return np.nanmedian(windows, axis=1)
+        smoothed: FloatArray = np.nanmedian(windows, axis=1)
+    return smoothed
 
 
 def _arch_apex(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules) -> np.ndarray:
@@ -200,4 +203,5 @@ def _medial_malleolus(v: np.ndarray, m: np.ndarray, length: float, rules: Landma
     peak = int(peaks[inner][np.argmax(props["prominences"][inner])])
     in_slice = region.copy()
     in_slice[region] = slices == peak
-    return v[in_slice][int(np.argmax(m[in_slice]))]
+    apex: FloatArray = v[in_slice][int(np.argmax(m[in_slice]))]
+    return apex

@@ -7,12 +7,16 @@ explains and draws every one.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from types import MappingProxyType
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from geometry.errors import InputError
 from lasts.landmarks import Landmarks
+from lasts.side import Side
 from lasts.surface import FootSurface
 
 _INVALID_MM = 1e6  # girth given to planes outside a definition's limits (finite, for the optimiser)
@@ -66,6 +70,66 @@ class FootMeasurements:
         data = asdict(self)
         data.pop("girth_lines")
         return {k: (None if v is None else round(float(v), 2)) for k, v in data.items()}
+
+    def of_side(self, side: Side) -> Measurements:
+        """These measurements as the record that leaves the measuring code (rounded to 0.01 mm)."""
+        return Measurements(side, self.values())
+
+
+# Every measurement's name, in the order records and sheets list them.
+MEASUREMENT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(FootMeasurements) if f.name != "girth_lines")
+
+
+class MeasurementsError(InputError):
+    """Measurements that cannot be read: not an object, a value that is not a number of mm, no side."""
+
+    code = "invalid_measurements"
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """A foot's measurements where they cross a boundary (a scan's record and database row, the API, the
+    CLI's files): the foot's side and every measurement of ``MEASUREMENT_KEYS`` in mm, None where the scan
+    did not reach it or the file did not give it. Read and written by ``measurements_from_json`` and
+    ``measurements_to_json`` only."""
+
+    side: Side
+    values_mm: Mapping[str, float | None]
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.values_mm) - set(MEASUREMENT_KEYS))
+        if unknown:
+            raise MeasurementsError(f"unknown measurement(s): {', '.join(unknown)}", keys=unknown)
+        # Every name present (None where not measured), and read-only like the record around it.
+        values = {key: self.values_mm.get(key) for key in MEASUREMENT_KEYS}
+        object.__setattr__(self, "side", Side(self.side))
+        object.__setattr__(self, "values_mm", MappingProxyType(values))
+
+
+def measurements_to_json(measurements: Measurements) -> dict[str, float | None]:
+    """The measurements as JSON, ``{"foot_length_mm": 262.1, ..., "ankle_girth_mm": null}`` (every name, in
+    ``MEASUREMENT_KEYS`` order). The side travels beside them (the record's ``side`` key, the scan row's own
+    column, the API's ``side`` field): ``measurements.side``."""
+    return dict(measurements.values_mm)
+
+
+def measurements_from_json(data: object, side: object) -> Measurements:
+    """The record from its JSON: an object holding the measurements by name (other keys, such as a scan
+    record's ``landmarks`` or ``scan``, are not the measurements' and are passed over; a name it lacks is None),
+    and the foot's side, ``"left"`` or ``"right"``. ``MeasurementsError`` names what is wrong."""
+    if not isinstance(data, Mapping):
+        raise MeasurementsError(f"the measurements are {type(data).__name__}, not an object of values in mm")
+    if side is None:
+        raise MeasurementsError("the measurements name no side: left or right")
+    if side not in (Side.LEFT, Side.RIGHT):
+        raise MeasurementsError(f"side {side!r}: left or right", side=str(side))
+    values: dict[str, float | None] = {}
+    for key in MEASUREMENT_KEYS:
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise MeasurementsError(f"{key} is {value!r}, not a number of mm", key=key)
+        values[key] = None if value is None else float(value)
+    return Measurements(Side(str(side)), values)
 
 
 def _plane_through_line(pivot: np.ndarray, tilt_deg: float) -> tuple[np.ndarray, np.ndarray]:

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from geometry.arrays import FloatArray
 from lasts.errors import LastError
 from lasts.landmarks import Landmarks
-
-Side = Literal["left", "right"]
+from lasts.side import Side
 
 
 class ToeShape(StrEnum):
@@ -127,7 +127,7 @@ class LastParameters:
     bottom_width_ratio: float = 0.86  # insole outline width / last width at each station
     inflare_mm: float = 5.0  # toe tip swung toward medial (bottom outline)
     back_lean_mm: float | None = None  # back curve: how far forward it reaches the cone top; default 0.035 L
-    side: Side = "right"
+    side: Side = Side.RIGHT
 
     @property
     def cone_top_mm(self) -> float:
@@ -157,6 +157,8 @@ class LastParameters:
             values = dict(data)
             if "toe_shape" in values:
                 values["toe_shape"] = ToeShape(values["toe_shape"])
+            if "side" in values:
+                values["side"] = Side(values["side"])
             return cls(**values)
         except (TypeError, ValueError) as exc:
             raise LastError(f"last parameters are incomplete or wrong: {exc}") from None
@@ -383,9 +385,10 @@ def section_rings(d: dict[str, np.ndarray], n_around: int) -> np.ndarray:
     return np.stack([y, z], axis=-1)
 
 
-def _ring_perimeters_mm(rings: np.ndarray) -> np.ndarray:
+def _ring_perimeters_mm(rings: np.ndarray) -> FloatArray:
     closed = np.concatenate([rings, rings[:, :1]], axis=1)
-    return np.linalg.norm(np.diff(closed, axis=1), axis=-1).sum(axis=1)
+    perimeters: FloatArray = np.linalg.norm(np.diff(closed, axis=1), axis=-1).sum(axis=1)
+    return perimeters
 
 
 def _height_for_girth_mm(

@@ -25,9 +25,9 @@ from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks
 from scipy.spatial import ConvexHull
 
+from geometry.arrays import FloatArray
 from lasts.errors import NotAFootError
-
-Side = Literal["left", "right"]
+from lasts.side import Side
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,10 @@ class FootFrame:
     side: Side
     side_votes: dict[str, float]
 
-    def apply(self, points: np.ndarray) -> np.ndarray:
+    def apply(self, points: np.ndarray) -> FloatArray:
         """(n, 3) scan points, mm -> (n, 3) frame points, mm."""
-        return (np.asarray(points) - self.origin) @ self.rotation.T
+        framed: FloatArray = (np.asarray(points) - self.origin) @ self.rotation.T
+        return framed
 
     @property
     def medial_sign(self) -> float:
@@ -168,7 +169,8 @@ def resting_facet_normal(hull: ConvexHull, approximate_down: np.ndarray) -> np.n
         return approximate_down
     # Coplanar facets share a plane; take the largest containing one.
     areas = 0.5 * np.linalg.norm(np.cross(v0, v1), axis=1)
-    return n[inside][int(np.argmax(areas[inside]))]
+    down: FloatArray = n[inside][int(np.argmax(areas[inside]))]
+    return down
 
 
 def rough_frame(points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -217,7 +219,7 @@ def detect_side(frame_points: np.ndarray, foot_length: float) -> tuple[Side, dic
         middle = 0.5 * (y[fore].max() + y[fore].min())
         votes["big_toe"] = float(np.clip((tip_y - middle) / (0.1 * foot_length), -1, 1))
     total = sum(votes.values())
-    return ("right" if total > 0 else "left"), votes
+    return (Side.RIGHT if total > 0 else Side.LEFT), votes
 
 
 # Across the forefoot (0.8-0.9 L), the 2nd toe lies about this fraction of the width from the medial
@@ -296,7 +298,7 @@ def orient_foot(
     framed[:, 0] -= pternion_x(framed, length)
     length = float(framed[:, 0].max())
     detected, votes = detect_side(framed, length)
-    chosen: Side = detected if side == "auto" else side
+    chosen = detected if side == "auto" else Side(side)
     medial_sign = 1.0 if chosen == "right" else -1.0
     for _ in range(2):
         toe = second_toe_tip(framed, length, medial_sign)
@@ -313,6 +315,7 @@ def orient_foot(
     return FootFrame(rotation=rotation, origin=origin_scan, side=chosen, side_votes=votes), length
 
 
-def _origin_in_scan(points_mm: np.ndarray, rotation: np.ndarray, framed: np.ndarray) -> np.ndarray:
+def _origin_in_scan(points_mm: np.ndarray, rotation: np.ndarray, framed: np.ndarray) -> FloatArray:
     # framed = rotation @ (p - origin)  =>  origin = p - rotation.T @ framed, the same for every point.
-    return points_mm[0] - rotation.T @ framed[0]
+    origin: FloatArray = points_mm[0] - rotation.T @ framed[0]
+    return origin

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import brentq
 
+from geometry.arrays import FloatArray
 from lasts.errors import LastError
 from lasts.landmarks import Landmarks
 from lasts.model import LastMesh, LastParameters
@@ -64,9 +65,9 @@ def _angles_rad(s: np.ndarray, knots: tuple[float, float, float, float], heel: f
     """Tangent angle along the bottom: −heel under the seat, 0 on the tread, +toe at the tip; smooth bends."""
     a, b, c, d = knots
 
-    def smooth(t: np.ndarray) -> np.ndarray:
-        t = np.clip(t, 0.0, 1.0)
-        return t * t * (3.0 - 2.0 * t)
+    def smooth(t: np.ndarray) -> FloatArray:
+        clipped: FloatArray = np.clip(t, 0.0, 1.0)
+        return clipped * clipped * (3.0 - 2.0 * clipped)
 
     return -heel * (1.0 - smooth((s - a) / (b - a))) + toe * smooth((s - c) / (d - c))
 
@@ -146,8 +147,9 @@ def pose_last(last: LastMesh, pose: PoseProportions = DEFAULT_POSE) -> LastMesh:
 
 
 def _posed_landmarks(marks: Landmarks, line: BottomLine) -> Landmarks:
-    def moved(point: np.ndarray) -> np.ndarray:
-        return line.place(np.asarray(point, dtype=np.float64)[None])[0]
+    def moved(point: np.ndarray) -> FloatArray:
+        placed: FloatArray = line.place(np.asarray(point, dtype=np.float64)[None])[0]
+        return placed
 
     return Landmarks(
         pternion=moved(marks.pternion),

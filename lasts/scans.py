@@ -33,8 +33,9 @@ from geometry.pointclouds import (
 from geometry.reconstruction import consistent_normals, poisson_surface
 from lasts.errors import IncompleteFootError, NotAFootError, SeveralFeetError
 from lasts.landmarks import Landmarks, find_landmarks
-from lasts.measurements import FootMeasurements, measure_foot
-from lasts.orientation import FootFrame, Side, orient_foot, rough_frame
+from lasts.measurements import FootMeasurements, Measurements, measure_foot, measurements_to_json
+from lasts.orientation import FootFrame, orient_foot, rough_frame
+from lasts.side import Side
 from lasts.surface import FootSurface
 from lasts.units import Unit, UnitDecision, decide_units
 
@@ -133,13 +134,18 @@ class MeasuredFoot:
     def side(self) -> Side:
         return self.frame.side
 
+    def record(self) -> Measurements:
+        """The foot's side and measurements, as they leave the scan."""
+        return self.measurements.of_side(self.side)
+
     def to_dict(self) -> dict[str, Any]:
-        """The measurement record (the JSON of ``cspms scan measure``)."""
+        """The measurement record (the JSON of ``cspms scan measure``); ``measurements_from_json(record,
+        record["side"])`` reads its measurements back."""
         return {
-            "side": self.side,
+            "side": str(self.side),
             "units_detected": self.units.unit,
             "units_were_detected": self.units.detected,
-            **{k: v for k, v in self.measurements.values().items()},
+            **measurements_to_json(self.record()),
             "landmarks": self.landmarks.as_dict(),
             "frame_from_scan": [[round(float(c), 9) for c in row] for row in self.frame.matrix()],
             "side_votes": {k: round(v, 3) for k, v in self.frame.side_votes.items()},

@@ -1,6 +1,6 @@
 """A foot from typed measurements (no scan): the FIND template foot deformed to the customer's foot length,
 ball girth and ball width, the rest in the template's proportions, as a mesh the scan pipeline reads like any
-scan. The deformation is the scan benchmark's (``cohort.deform_template``), without its random bumps."""
+scan. The deformation is the one the benchmarks' cohorts use (``lasts.deformation``), without its random bumps."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 import trimesh
 
 from geometry.errors import InputError
-from lasts.cohort import FootTargets, deform_template, measured_template
-from lasts.model import Side
+from lasts.deformation import FootTargets, deform_template, measured_template
+from lasts.side import Side
 
 # What a human foot can measure (mm): a child's EU 20 to past EU 52, girth and width in step with length.
 PLAUSIBLE_MM = {

@@ -85,6 +85,29 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `cspms serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `cspms serve` listens on.")
+    ledger_seal_interval_s: float = Field(
+        3600.0,
+        gt=0,
+        description=(
+            "How often the worker seals the ledger (s): each seal covers every entry recorded since the previous "
+            "one and is published, signed, outside the database. `cspms ledger seal` seals at once."
+        ),
+    )
+    ledger_publish_dir: Path | None = Field(
+        None,
+        description=(
+            "Folder of the published ledger seals (`roots.jsonl`, append-only, one signed line per seal). Empty "
+            "means `<artifact_dir>/ledger`. Keep a copy elsewhere too (`cspms ledger export`)."
+        ),
+    )
+    ledger_signing_key: SecretStr | None = Field(
+        None,
+        description=(
+            "Key (at least 32 characters) that signs the published ledger seals; never stored in the database. "
+            "Empty means the owner-only file `<var_dir>/ledger_signing_key`, which the embedded profile creates "
+            "on first use; production sets this, the same on every machine that seals or verifies."
+        ),
+    )
 
     @property
     def resolved_database_url(self) -> str:

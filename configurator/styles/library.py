@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 
 from configurator.styles.model import (
     UPPER_DOMAIN,
@@ -36,7 +38,9 @@ LOW_TOPLINE = polyline(
 TONGUE_TOP_S = 0.37  # the tongue reaches this far back, over the ankle front
 
 
-def _opening_and_tongue(topline_medial, lacing_end_s: float, lacing_half_gap: float):
+def _opening_and_tongue(
+    topline_medial: np.ndarray, lacing_end_s: float, lacing_half_gap: float
+) -> tuple[BaseGeometry, BaseGeometry]:
     """The opening of a laced low shoe (not covered) and the tongue's visible region."""
     inside = between_sides(topline_medial, mirror_g(topline_medial))
     opening = inside.intersection(box(-0.5, -1.5, TONGUE_TOP_S, 1.5))
@@ -254,7 +258,7 @@ def chelsea_boot() -> Style:
     return style
 
 
-def mirror_region(region):
+def mirror_region(region: BaseGeometry) -> BaseGeometry:
     from shapely import affinity
 
     return affinity.scale(region, xfact=1.0, yfact=-1.0, origin=(0.0, 0.0))

@@ -16,7 +16,8 @@ from typing import Literal
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import Polygon, box
+from shapely.geometry.base import BaseGeometry
 
 from geometry.errors import InputError
 
@@ -106,7 +107,7 @@ class Style:
         return None
 
     @property
-    def covered(self) -> Polygon | MultiPolygon:
+    def covered(self) -> BaseGeometry:
         return shapely.union_all([p.region for p in self.pieces])
 
 
@@ -127,7 +128,7 @@ def mirror_g(line: np.ndarray) -> np.ndarray:
     return np.column_stack([line[:, 0], -line[:, 1]])
 
 
-def ahead_of(cross_line: np.ndarray) -> Polygon:
+def ahead_of(cross_line: np.ndarray) -> BaseGeometry:
     """The part of the upper ahead of (toward the toe from) a line crossing it from medial to lateral feather."""
     line = cross_line[np.argsort(cross_line[:, 1])]
     ring = [(float(s), float(g)) for s, g in line] + [(1.5, float(line[-1, 1])), (1.5, float(line[0, 1]))]
@@ -140,11 +141,11 @@ def between_sides(medial: np.ndarray, lateral: np.ndarray) -> Polygon:
     return _valid(Polygon(ring))
 
 
-def medial_half(region: Polygon) -> Polygon:
+def medial_half(region: BaseGeometry) -> Polygon:
     return _single(region.intersection(box(-0.5, -1.5, 1.5, 0.0)))
 
 
-def lateral_half(region: Polygon) -> Polygon:
+def lateral_half(region: BaseGeometry) -> Polygon:
     return _single(region.intersection(box(-0.5, 0.0, 1.5, 1.5)))
 
 
@@ -152,7 +153,7 @@ def _valid(polygon: Polygon) -> Polygon:
     return polygon if polygon.is_valid else shapely.make_valid(polygon).buffer(0)
 
 
-def _single(geometry: shapely.Geometry) -> Polygon:
+def _single(geometry: BaseGeometry) -> Polygon:
     """The largest polygon of a boolean result (slivers from float noise dropped)."""
     if isinstance(geometry, Polygon):
         return geometry
@@ -162,7 +163,7 @@ def _single(geometry: shapely.Geometry) -> Polygon:
     return max(parts, key=lambda p: p.area)
 
 
-def piece_region(geometry: shapely.Geometry) -> Polygon:
+def piece_region(geometry: BaseGeometry) -> Polygon:
     """A region for a :class:`PieceSpec`: one polygon, with slivers of boolean noise removed."""
     return _single(shapely.set_precision(geometry, 1e-9))
 

@@ -126,11 +126,14 @@ def _read_with_trimesh(data: bytes, fmt: MeshFormat, filename: str) -> tuple[np.
         if not geometries:
             raise InputError(f"{filename!r} holds no geometry", filename=filename, format=fmt)
         loaded = trimesh.util.concatenate(geometries)
-    vertices = np.asarray(loaded.vertices, dtype=np.float64)
     if isinstance(loaded, trimesh.Trimesh):
+        vertices = np.asarray(loaded.vertices, dtype=np.float64)
         faces = np.asarray(loaded.faces, dtype=np.int64).reshape(-1, 3)
-    else:  # PointCloud
+    elif isinstance(loaded, trimesh.PointCloud):
+        vertices = np.asarray(loaded.vertices, dtype=np.float64)
         faces = np.empty((0, 3), dtype=np.int64)
+    else:  # the mesh formats read as a mesh, a point cloud or a scene of them
+        raise InputError(f"{filename!r} holds no mesh or point cloud", filename=filename, format=fmt)
     return vertices, faces
 
 
@@ -206,7 +209,7 @@ def _read_pcd(data: bytes, filename: str) -> np.ndarray:
 def _looks_like_binary_stl(data: bytes) -> bool:
     if len(data) < 84:
         return False
-    (count,) = struct.unpack_from("<I", data, 80)
+    count = int(struct.unpack_from("<I", data, 80)[0])
     return len(data) == 84 + 50 * count
 
 

@@ -61,7 +61,7 @@ def _draw_piece(c: canvas.Canvas, piece: PatternPiece) -> None:
         if closed:
             path.close()
         c.setLineWidth(width)
-        c.setDash(*(dash,) if dash else ([],))
+        c.setDash(dash if dash else [])
         c.drawPath(path, stroke=1, fill=0)
 
     c.setStrokeColorRGB(0, 0, 0)

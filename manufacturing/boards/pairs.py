@@ -22,9 +22,8 @@ from geometry.errors import InputError
 from manufacturing.clock import as_utc, utc_now
 from manufacturing.orders import repository
 from manufacturing.orders.repository import PairFilter
-from manufacturing.planning import repository as planning_repository
-from manufacturing.states import OperationState, WorkOrderState
-from manufacturing.tracking.service import progress_of
+from manufacturing.states import WorkOrderState
+from manufacturing.tracking.summary import summaries
 
 NOT_RELEASED = "not_released"
 # Read from the enum, so a state added to work orders is listed and filterable without a change here.
@@ -122,19 +121,17 @@ class PairRow:
 
 
 def _rows(session: Session, batch: Sequence[Any], now: datetime) -> list[PairRow]:
-    """Derive each pair's state from its work order and events (one query for the batch's events)."""
+    """Each pair's state from its work order's progress summary (one query for the batch's summaries)."""
     released = [pair.id for pair, _, _, work_order in batch if work_order is not None]
-    events = planning_repository.events_of_pairs(session, released)
+    progress = summaries(session, released)
     runs = repository.latest_run_states(session, [pair.id for pair, *_ in batch])
     rows = []
     for pair, order, design, work_order in batch:
         state, due_at, fraction, current = NOT_RELEASED, None, None, None
-        if work_order is not None:
-            progress = progress_of(work_order, events.get(pair.id, []))
-            state, due_at = progress.state.value, as_utc(work_order.due_at)
-            done = sum(op.state == OperationState.DONE for op in progress.operations)
-            fraction = round(done / len(progress.operations), 3) if progress.operations else None
-            open_op = next((op for op in progress.operations if op.state != OperationState.DONE), None)
+        summary = progress.get(pair.id)
+        if work_order is not None and summary is not None and summary.work_order_id is not None:
+            state, due_at, fraction = summary.state, as_utc(work_order.due_at), summary.done_fraction
+            open_op = summary.current
             if open_op is not None:
                 current = {"seq": open_op.seq, "code": open_op.code, "state": open_op.state.value,
                            "station": open_op.station}  # fmt: skip

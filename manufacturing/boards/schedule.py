@@ -1,7 +1,7 @@
 """The planning views on the staff dashboard, read from what is stored: the schedule (each open operation's planned
 work centre, start and end, as ``reschedule`` last stored them) for a Gantt chart, and each work centre's queue
-(operations in progress there, ready for it, blocked). States are derived from the pairs' events; services never
-commit."""
+(operations in progress there, ready for it, blocked). States are the pairs' progress summaries (derived from
+their events, ``tracking.summary``); services never commit."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 from manufacturing.clock import as_utc
 from manufacturing.db import repositories
 from manufacturing.db.models import WorkOrder
-from manufacturing.planning import repository
 from manufacturing.planning.service import Replan, load_factory, reschedule
 from manufacturing.planning.work_orders import Progress
 from manufacturing.states import OperationState, WorkOrderState
 from manufacturing.tracking import repository as tracking_repository
-from manufacturing.tracking.service import progress_of
+from manufacturing.tracking.summary import summaries
 
 _CLOSED = (WorkOrderState.DONE, WorkOrderState.CANCELLED)
 _QUEUED = {
@@ -34,14 +33,14 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _open_work_orders(session: Session) -> list[tuple[WorkOrder, Progress]]:
-    """Every work order that is neither done nor cancelled, with its derived progress (one query for events)."""
+    """Every work order that is neither done nor cancelled, with its progress (one query for the summaries)."""
     work_orders = tracking_repository.work_orders_with_pairs(session)
-    events = repository.events_of_pairs(session, [wo.pair_id for wo in work_orders])
+    progress = summaries(session, [wo.pair_id for wo in work_orders])
     out = []
     for wo in work_orders:
-        progress = progress_of(wo, events[wo.pair_id])
-        if progress.state not in _CLOSED:
-            out.append((wo, progress))
+        derived = progress[wo.pair_id].progress()
+        if derived is not None and derived.state not in _CLOSED:
+            out.append((wo, derived))
     return out
 
 

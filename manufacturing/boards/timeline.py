@@ -1,6 +1,7 @@
 """A pair's timeline for the staff: everything that happened to it, oldest first: the order, its pipeline stages,
-the work order's release, every shop-floor event (as stored, readers' extra events included), its QC inspections
-(started, judged) and the customer's fit feedback; with the pair's progress now. Services never commit."""
+the work order's release, every shop-floor event (as stored, readers' extra events included; one the progress
+cannot replay marked ``invalid`` with the reason), its QC inspections (started, judged) and the customer's fit
+feedback; with the pair's progress now. Services never commit."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from manufacturing.qc import repository as qc_repository
 from manufacturing.qc.service import checkpoint_states
 from manufacturing.tracking import repository
 from manufacturing.tracking.service import pair_progress
+from manufacturing.tracking.summary import invalid_reasons
 
 # Ties (same instant) keep this order: the cause before what followed from it.
 _KIND_ORDER = {"order": 0, "pipeline": 1, "work_order": 2, "event": 3, "qc": 4, "feedback": 5}
@@ -43,12 +45,15 @@ def pair_timeline(session: Session, serial: str) -> dict[str, Any]:
     if work_order is not None:
         entries.append(_entry(work_order.released_at, "work_order", "Work order released",
                               work_order_id=work_order.id, due_at=as_utc(work_order.due_at).isoformat()))  # fmt: skip
-    for event in repositories.events_of_pair(session, pair.id):
-        worker = (event.payload or {}).get("worker")
+    events = repositories.events_of_pair(session, pair.id)
+    invalid = invalid_reasons(work_order, events)
+    for event in events:
+        worker = event.payload.get("worker") if isinstance(event.payload, dict) else None
+        marked = {"invalid": invalid[event.event_id]} if event.event_id in invalid else {}
         entries.append(_entry(event.occurred_at, "event", f"{event.operation}: {event.event_type}",
                               event_id=event.event_id, event_type=event.event_type, operation=event.operation,
                               station=event.station, source=event.source,
-                              worker=None if worker is None else str(worker)))  # fmt: skip
+                              worker=None if worker is None else str(worker), **marked))  # fmt: skip
     for inspection in qc_repository.inspections_of_pair(session, pair.id):
         label = f"QC {inspection.checkpoint} #{inspection.attempt}"
         common = {"inspection_id": inspection.id, "checkpoint": inspection.checkpoint,

@@ -322,16 +322,16 @@ def _reinforcement_lines(pair: PairFlattening, catalogue: Catalogue, rules: BomR
             heel += float(area[(s <= rules.counter_to_s) & (z - floor <= rules.counter_height_mm)].sum())
     share = 1.0 + rules.reinforcement_lasting_share
     lines = []
-    for item, material_id, area, where in (
+    for item, material_id, area_mm2, where in (
         ("toe puff", "toe-puff-thermoplastic", toe, f"the upper ahead of s = {rules.toe_puff_from_s:g} (toe box)"),
         ("heel counter", "counter-tpu", heel,
          f"the upper behind s = {rules.counter_to_s:g} up to {rules.counter_height_mm:g} mm above the heel's lowest "
          "point"),
     ):  # fmt: skip
         material = catalogue.get(material_id)
-        words = (f"3D area of {where}, both shoes, {_fmt(area)} mm² × {share:.2f} (lasted under: "
+        words = (f"3D area of {where}, both shoes, {_fmt(area_mm2)} mm² × {share:.2f} (lasted under: "
                  f"+{_pct(rules.reinforcement_lasting_share)})")  # fmt: skip
-        lines.append(_area_line("reinforcement", f"{item}: {material.name}", material, area * share, words, (),
+        lines.append(_area_line("reinforcement", f"{item}: {material.name}", material, area_mm2 * share, words, (),
                                 catalogue, utilisation))  # fmt: skip
     return lines
 

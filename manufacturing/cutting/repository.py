@@ -132,3 +132,19 @@ def existing_pair_ids(session: Session, pair_ids: Sequence[int]) -> set[int]:
     if not pair_ids:
         return set()
     return set(session.scalars(select(Pair.id).where(Pair.id.in_(list(pair_ids)))).all())
+
+
+def jobs_after(
+    session: Session, state: CuttingJobState | None, after_id: int, limit: int, now: datetime
+) -> Sequence[CuttingJob]:
+    """Jobs with id > ``after_id`` in their derived ``state`` at ``now`` (a held job whose lease ran out is
+    queued), by id, at most ``limit`` rows."""
+    query = select(CuttingJob).where(CuttingJob.id > after_id).order_by(CuttingJob.id).limit(limit)
+    if state == CuttingJobState.QUEUED:
+        lost = and_(CuttingJob.state.in_(_HELD), CuttingJob.lease_expires_at <= now)
+        query = query.where(or_(CuttingJob.state == CuttingJobState.QUEUED, lost))
+    elif state in _HELD:
+        query = query.where(CuttingJob.state == state, CuttingJob.lease_expires_at > now)
+    elif state is not None:
+        query = query.where(CuttingJob.state == state)
+    return session.scalars(query).all()

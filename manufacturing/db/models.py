@@ -591,3 +591,63 @@ class StockMovement(Base):
     variance: Mapped[float | None] = mapped_column(Float)  # consumption: nest − BOM estimate, in ``unit``
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# Progress reads find a pair's newest event through this (is its stored summary behind?), one index probe.
+Index("ix_tracking_event_pair_id_id", TrackingEvent.pair_id, TrackingEvent.id)
+
+
+class PairProgress(Base):
+    """A pair's progress as its tracking events add up (manufacturing/tracking/summary.py): its work order's
+    derived state, each operation's, the counts and its newest event, so reads need no replay. Derived, never
+    the record: ingest keeps it in the same transaction, and a read that finds it missing, of an older
+    ``version`` or behind the events (``last_event_id``) recomputes it from ``tracking_event``."""
+
+    __tablename__ = "pair_progress"
+
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)  # the summary's format: another one is recomputed
+    work_order_id: Mapped[int | None] = mapped_column(Integer)  # the work order it was derived for
+    state: Mapped[str] = mapped_column(String(32), index=True)  # states.WorkOrderState, or not_released
+    current_operation: Mapped[str | None] = mapped_column(String(64))  # the first operation not done
+    done_fraction: Mapped[float | None] = mapped_column(Float)
+    material_reserved: Mapped[bool] = mapped_column(Boolean)
+    operations: Mapped[list[Any]] = mapped_column()  # [{seq, code, state, passes, station, started_at}]
+    shortages: Mapped[list[Any]] = mapped_column()  # why it awaits material: Shortage dicts
+    event_count: Mapped[int] = mapped_column(Integer)
+    last_event_id: Mapped[int] = mapped_column(Integer)  # the newest tracking_event.id counted (0: none)
+    last_event_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the latest occurred_at
+    last_seen: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # station, operation, event_type, occurred_at
+    invalid_count: Mapped[int] = mapped_column(Integer)
+    invalid_events: Mapped[list[Any]] = mapped_column()  # the newest few: {event_id, event_type, operation, reason}
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LedgerSeal(Base):
+    """An interval seal of the ledger (docs/tracking.md): the Merkle root over every entry recorded since the
+    previous seal, chained to it by ``prev_hash``, and published, signed, outside the database."""
+
+    __tablename__ = "ledger_seal"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 1, 2, ...
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    root: Mapped[str] = mapped_column(String(64))
+    leaves: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[int] = mapped_column(Integer)
+    seal_hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LedgerSealSpan(Base):
+    """The entries ``first_seq``..``last_seq`` of one pair that one seal covers, with their hashes as sealed
+    (concatenated hex, 64 characters each): what lets verification name the entry that changed."""
+
+    __tablename__ = "ledger_seal_span"
+    __table_args__ = (UniqueConstraint("pair_id", "first_seq", name="uq_ledger_seal_span_pair_first"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seal_number: Mapped[int] = mapped_column(ForeignKey("ledger_seal.number"), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id"))
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    hashes: Mapped[str] = mapped_column(Text)

@@ -1,2 +1,2 @@
-"""Designs before they are orders: the customer's uploaded logo images (and, in time, the design service that
-still lives in web/api/designs.py)."""
+"""Designs before they are orders: the design service (a design made on a pair of lasts, priced, stored as
+revisions, previewed) and the customer's uploaded logo images."""

@@ -58,7 +58,7 @@ class Submitted:
 
 def _measured(params: LastParameters, face_count: int) -> dict[str, float]:
     values = measure_last(build_last(params, face_count)).values()
-    return {k: round(float(values[k]), 2) for k in TARGET_KEYS if values.get(k) is not None}
+    return {k: round(float(v), 2) for k in TARGET_KEYS if (v := values.get(k)) is not None}
 
 
 def revised_last(

@@ -1,4 +1,5 @@
-"""Every query about the ledger: entries, heads, sealed days. Repositories never commit."""
+"""Every query about the ledger: entries, heads, sealed days, interval seals and their spans. Repositories never
+commit."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from manufacturing.db.models import LedgerEntry, LedgerHead, MerkleRoot
+from manufacturing.db.models import LedgerEntry, LedgerHead, LedgerSeal, LedgerSealSpan, MerkleRoot
 from manufacturing.ledger.ledger import Link
+from manufacturing.ledger.seals import Seal, Span
 
 
 def _link(row: LedgerEntry) -> Link:
@@ -121,3 +123,79 @@ def add_root(session: Session, day: str, root: str, leaves: int, now: datetime) 
 
 def entry_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
+
+
+# ------------------------------------------------------------------------------------------ interval seals
+
+
+def lock_seals(session: Session) -> None:
+    """Serialise sealers (the seals are a chain): a PostgreSQL transaction advisory lock; on SQLite a write
+    first, so the transaction holds the database's write lock before it reads what to seal."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7302, 0)"))
+    else:
+        session.execute(update(LedgerSeal).where(LedgerSeal.number < 0).values(number=LedgerSeal.number))
+
+
+def _seal(row: LedgerSeal) -> Seal:
+    return Seal(row.number, row.prev_hash, row.root, row.leaves, row.pairs, row.sealed_at)
+
+
+def seals(session: Session, numbers: Sequence[int] | None = None, after: int | None = None) -> dict[int, Seal]:
+    query = select(LedgerSeal)
+    if numbers is not None:
+        query = query.where(LedgerSeal.number.in_(list(numbers)))
+    if after is not None:
+        query = query.where(LedgerSeal.number > after)
+    return {row.number: _seal(row) for row in session.scalars(query)}
+
+
+def last_seal(session: Session) -> Seal | None:
+    row = session.scalars(select(LedgerSeal).order_by(LedgerSeal.number.desc()).limit(1)).first()
+    return _seal(row) if row is not None else None
+
+
+def _span(row: LedgerSealSpan) -> Span:
+    hashes = tuple(row.hashes[k : k + 64] for k in range(0, len(row.hashes), 64))
+    return Span(row.seal_number, row.pair_id, row.first_seq, hashes)
+
+
+def spans(session: Session, seal_numbers: Sequence[int] | None = None, pair_id: int | None = None) -> list[Span]:
+    query = select(LedgerSealSpan).order_by(
+        LedgerSealSpan.seal_number, LedgerSealSpan.pair_id, LedgerSealSpan.first_seq
+    )
+    if seal_numbers is not None:
+        query = query.where(LedgerSealSpan.seal_number.in_(list(seal_numbers)))
+    if pair_id is not None:
+        query = query.where(LedgerSealSpan.pair_id == pair_id)
+    return [_span(row) for row in session.scalars(query)]
+
+
+def unsealed_entries(session: Session) -> list[tuple[int, int, str]]:
+    """(pair id, seq, entry hash) of every entry after its pair's last sealed one, up to its head, in (pair, seq)
+    order. Bounded by the heads read in the same statement, so an append committing meanwhile is either
+    wholly in or wholly out."""
+    sealed = (select(LedgerSealSpan.pair_id, func.max(LedgerSealSpan.last_seq).label("upto"))
+              .group_by(LedgerSealSpan.pair_id).subquery())  # fmt: skip
+    upto = func.coalesce(sealed.c.upto, 0)
+    pending = (select(LedgerHead.pair_id, LedgerHead.seq.label("head"), upto.label("upto"))
+               .outerjoin(sealed, sealed.c.pair_id == LedgerHead.pair_id)
+               .where(LedgerHead.seq > upto).subquery())  # fmt: skip
+    rows = session.execute(
+        select(LedgerEntry.pair_id, LedgerEntry.seq, LedgerEntry.entry_hash)
+        .join(pending, pending.c.pair_id == LedgerEntry.pair_id)
+        .where(LedgerEntry.seq > pending.c.upto, LedgerEntry.seq <= pending.c.head)
+        .order_by(LedgerEntry.pair_id, LedgerEntry.seq)
+    )  # fmt: skip
+    return [(pid, seq, h) for pid, seq, h in rows]
+
+
+def add_seal(session: Session, seal: Seal, seal_spans: Sequence[Span]) -> None:
+    session.add(LedgerSeal(number=seal.number, prev_hash=seal.prev, root=seal.root, leaves=seal.leaves,
+                           pairs=seal.pairs, seal_hash=seal.seal_hash, sealed_at=seal.sealed_at))  # fmt: skip
+    session.flush()
+    if seal_spans:
+        session.execute(insert(LedgerSealSpan.__table__), [
+            {"seal_number": s.seal, "pair_id": s.pair_id, "first_seq": s.first_seq, "last_seq": s.last_seq,
+             "hashes": "".join(s.hashes)} for s in seal_spans
+        ])  # fmt: skip

@@ -43,7 +43,9 @@ import shapely
 from scipy.ndimage import distance_transform_cdt
 from scipy.signal import fftconvolve
 from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
+from geometry.arrays import FloatArray
 from manufacturing.nesting.model import (
     Hide,
     HideInstance,
@@ -85,13 +87,15 @@ class _Orientation:
     body: np.ndarray  # (h, w) bool: cells taken by the piece (kerf/2 + margin dilated)
     ring: np.ndarray  # (h, w) float: cells within ``reach`` of ``body``, weighted by nearness (1 .. 1/reach)
     parts: list[tuple[int, np.ndarray]]  # (grade needed, (h, w) bool cells of that part)
-    exact_parts: list[tuple[int, Polygon]]
+    exact_parts: list[tuple[int, BaseGeometry]]
 
 
-def _cells(geometry: object, x0: float, y0: float, cell: float, shape: tuple[int, int]) -> np.ndarray:
+def _cells(geometry: BaseGeometry, x0: float, y0: float, cell: float, shape: tuple[int, int]) -> np.ndarray:
     """(rows, cols) bool: cells whose centre lies in ``geometry`` (row = y, col = x, from (x0, y0))."""
     ys = y0 + (np.arange(shape[0]) + 0.5) * cell
     xs = x0 + (np.arange(shape[1]) + 0.5) * cell
+    grid_x: FloatArray
+    grid_y: FloatArray
     grid_x, grid_y = np.meshgrid(xs, ys)
     return shapely.contains_xy(geometry, grid_x, grid_y)
 

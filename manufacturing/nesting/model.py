@@ -17,19 +17,24 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import shapely
 from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 FULL_QUALITY = 10  # the grade of hide area outside every zone (jagua-rs: N_QUALITIES)
 HOLE_QUALITY = 0  # a hole or a defect: never usable
 
+# A piece's outline or a part of it (a zone's share of a piece may fall apart into several polygons).
+Shape = TypeVar("Shape", bound=BaseGeometry)
+
 
 def transform_polygon(
-    polygon: Polygon, rotation_deg: float, x_mm: float, y_mm: float, mirrored: bool = False
-) -> Polygon:
+    polygon: Shape, rotation_deg: float, x_mm: float, y_mm: float, mirrored: bool = False
+) -> Shape:
     """The piece ``polygon`` (mm, own origin) mirrored (x -> -x) if asked, rotated about its origin, then moved."""
     shape = affinity.scale(polygon, xfact=-1.0, yfact=1.0, origin=(0.0, 0.0)) if mirrored else polygon
     if rotation_deg:
@@ -177,10 +182,10 @@ class Piece:
     def area_mm2(self) -> float:
         return float(self.polygon.area)
 
-    def required_parts(self) -> list[tuple[int, Polygon]]:
+    def required_parts(self) -> list[tuple[int, BaseGeometry]]:
         """The piece split into (required quality, part) pairs, zones overriding ``min_quality``."""
-        parts: list[tuple[int, Polygon]] = []
-        rest = self.polygon
+        parts: list[tuple[int, BaseGeometry]] = []
+        rest: BaseGeometry = self.polygon
         for zone in self.zones:
             part = zone.polygon.intersection(self.polygon)
             if not part.is_empty and part.area > 0:
@@ -203,14 +208,14 @@ class Hide:
     zones: tuple[QualityZone, ...] = ()
     backbone_deg: float = 0.0
     cost: float = 1.0
-    _cache: dict[int, object] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    _cache: dict[int, BaseGeometry] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
-    def usable(self, quality: int = 1) -> Polygon:
+    def usable(self, quality: int = 1) -> BaseGeometry:
         """The part of the hide a piece part needing grade ``quality`` may lie on (mm)."""
         if quality not in self._cache:
             bad = [z.polygon for z in self.zones if z.quality < quality]
             self._cache[quality] = self.outline.difference(shapely.union_all(bad)) if bad else self.outline
-        return self._cache[quality]  # type: ignore[return-value]
+        return self._cache[quality]
 
     @property
     def usable_area_mm2(self) -> float:
@@ -343,5 +348,7 @@ class HideLayout:
 
 def placed_counts(placements: Sequence[HidePlacement]) -> dict[str, int]:
     """How many copies of each piece id the placements hold."""
-    ids, counts = np.unique([p.piece_id for p in placements], return_counts=True) if placements else ([], [])
+    if not placements:
+        return {}
+    ids, counts = np.unique([p.piece_id for p in placements], return_counts=True)
     return {str(i): int(c) for i, c in zip(ids, counts, strict=True)}

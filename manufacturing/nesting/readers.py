@@ -131,6 +131,7 @@ def _zones(raw: Any, where: str) -> tuple[QualityZone, ...]:
         if not isinstance(zone, dict):
             raise InputError(f"{at} must be an object", where=at)
         quality = int(_number(zone.get("Quality"), f"{at}.Quality", minimum=0))
+        shape: Polygon | MultiPolygon
         try:
             shape = _shape(zone.get("Shape"), at)
         except UnsupportedFormatError:
@@ -142,9 +143,9 @@ def _zones(raw: Any, where: str) -> tuple[QualityZone, ...]:
     return tuple(zones)
 
 
-def _repaired_area(raw: dict[str, Any], where: str) -> Polygon | MultiPolygon:
+def _repaired_area(raw: Any, where: str) -> Polygon | MultiPolygon:
     data = raw["Data"]
-    outer = data.get("Outer") if isinstance(data, dict) else data
+    outer: Any = data.get("Outer") if isinstance(data, dict) else data
     try:
         area = shapely.make_valid(Polygon([(float(x), float(y)) for x, y in outer]))
     except (TypeError, ValueError) as exc:

@@ -34,7 +34,7 @@ def nest_strip(
     items = [
         spyrrow.Item(
             item.id,
-            [tuple(map(float, p)) for p in item.polygon.exterior.coords],
+            [(float(x), float(y)) for x, y in item.polygon.exterior.coords],
             item.demand,
             None if item.rotations_deg is None else list(item.rotations_deg),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from shapely.geometry import Polygon, box
+from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from manufacturing.nesting.errors import NestingError
@@ -126,7 +127,7 @@ def validate_hide_layout(layout: HideLayout) -> HideLayout:
     return layout
 
 
-def _placed(part: Polygon, placement: HidePlacement, placed_whole: Polygon, whole: Polygon) -> Polygon:
+def _placed(part: BaseGeometry, placement: HidePlacement, placed_whole: Polygon, whole: Polygon) -> BaseGeometry:
     """``part`` of a piece moved the way the whole piece was (same mirror, rotation and translation)."""
     if part.equals(whole):
         return placed_whole

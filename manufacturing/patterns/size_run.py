@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from configurator.pattern_lasts import PATTERN_FACE_COUNT, pattern_last
 from configurator.pattern_making import flatten_style, pattern_set
 from configurator.styles.library import STYLES
 from geometry.errors import ConflictError, InputError
@@ -33,8 +34,8 @@ from geometry.exchange.pattern_svg import pattern_svg
 from geometry.pattern import PatternPiece, PatternSet
 from lasts.errors import LastError, SizeError
 from lasts.grading import GradeRules, grade_lasts, parse_size_run
-from lasts.model import LastParameters, Side, build_last
-from lasts.pose import pose_last
+from lasts.model import LastParameters
+from lasts.side import Side
 from lasts.sizes import get_size_system
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
@@ -46,7 +47,6 @@ from manufacturing.states import StageState
 SIZE_RUN_STAGE = "patterns.size_run"
 SIZE_RUN_VERSION = 1  # bump when the same inputs would give other files
 MAX_SIZES = 12  # about 20 s of grading and flattening: a pattern-maker's run, not the whole range at once
-FACE_COUNT = 20_000  # as the patterns stage flattens
 KIND_PREFIX = "size_run."
 _FORMATS = {  # kind suffix → (file suffix, media type)
     "dxf": (".dxf", "application/dxf"),
@@ -80,7 +80,7 @@ class SizeRunRequest:
             parsed = parse_size_run(sizes, system)
         except (LastError, SizeError) as exc:
             raise SizeRunError(str(exc), sizes=sizes, system=system) from None
-        if side not in ("left", "right"):
+        if side not in (Side.LEFT, Side.RIGHT):
             raise SizeRunError(f"side {side!r}: left or right", side=side)
         if not parsed:
             raise SizeRunError(f"size run {sizes!r} has no size", sizes=sizes)
@@ -88,7 +88,7 @@ class SizeRunRequest:
             raise SizeRunError(f"{len(parsed)} sizes in one run: at most {MAX_SIZES}", sizes=sizes)
         if len(set(parsed)) != len(parsed):
             raise SizeRunError(f"size run {sizes!r} repeats a size", sizes=sizes)
-        return cls(tuple(sorted(parsed)), system, side)  # type: ignore[arg-type]
+        return cls(tuple(sorted(parsed)), system, Side(side))
 
 
 @dataclass(frozen=True)
@@ -109,12 +109,13 @@ def size_run_files(params: LastParameters, style: str, request: SizeRunRequest, 
     if style not in STYLES:
         raise SizeRunError(f"unknown style {style!r}", style=style)
     base = replace(params, side=request.side)
-    graded = grade_lasts(base, list(request.sizes), GradeRules(system=request.system), face_count=FACE_COUNT)
+    # Graded and flattened at the patterns stage's resolution: a run's sample size is the pair's own pieces.
+    graded = grade_lasts(base, list(request.sizes), GradeRules(system=request.system), face_count=PATTERN_FACE_COUNT)
     pieces: list[PatternPiece] = []
     sizes: list[dict[str, Any]] = []
     for size in graded:
         label = _label(size.label, request.system)
-        flat = flatten_style(STYLES[style](), pose_last(build_last(size.fit.last.params, FACE_COUNT)), label)
+        flat = flatten_style(STYLES[style](), pattern_last(size.fit.last.params), label)
         pieces += pattern_set(flat, label).pieces
         sizes.append({
             "size": size.size, "label": label, "last": size.summary(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from manufacturing.artifacts import ArtifactStore
 from manufacturing.clock import utc_now
 from manufacturing.db import repositories
 from manufacturing.db.models import PipelineRun, StageRun
-from manufacturing.pipeline.stages import STAGES, StageContext, StageOutput
+from manufacturing.pipeline.stages import STAGES, Stage, StageContext, StageOutput
 from manufacturing.states import RunState, StageState
 
 log = logging.getLogger(__name__)
@@ -112,31 +112,11 @@ def execute_stage(
         run.started_at = stage_run.started_at
     ctx = StageContext(session=session, store=store, run=run)
     try:
-        input_key = stage.input_key(ctx)
-        existing = repositories.find_stage_outputs(session, input_key, stage.name, stage.version)
-        if existing and all(store.exists(a.sha256) for a in existing):
-            outputs = [StageOutput(a.kind, a.filename, a.media_type, store.read_bytes(a.sha256)) for a in existing]
-            artifact_ids = [a.id for a in existing]
-            stage_run.state = StageState.REUSED
-        else:
-            outputs = stage.run(ctx)
-            artifact_ids = [
-                repositories.add_artifact(
-                    session,
-                    store.put_bytes(output.data),
-                    kind=output.kind,
-                    filename=output.filename,
-                    media_type=output.media_type,
-                    input_key=input_key,
-                    stage=stage.name,
-                    stage_version=stage.version,
-                ).id
-                for output in outputs
-            ]
-            stage_run.state = StageState.SUCCEEDED
+        result = reuse_or_compute(session, store, stage, stage.input_key(ctx), lambda: stage.run(ctx))
+        stage_run.state = StageState.REUSED if result.reused else StageState.SUCCEEDED
         if stage.record is not None:
-            stage.record(ctx, outputs)
-        stage_run.artifact_ids = artifact_ids
+            stage.record(ctx, result.outputs)
+        stage_run.artifact_ids = list(result.artifact_ids)
     except CspmsError as exc:
         if not exc.expected:
             raise
@@ -145,6 +125,43 @@ def execute_stage(
     stage_run.duration_ms = (time.perf_counter() - started) * 1000.0
     _update_run_state(session, run)
     return _outcome(stage_run)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """A stage's outputs for one input, the artifacts that hold them, and whether they were stored before."""
+
+    outputs: list[StageOutput]
+    artifact_ids: tuple[int, ...]
+    reused: bool
+
+
+def reuse_or_compute(
+    session: Session, store: ArtifactStore, stage: Stage, input_key: str, compute: Callable[[], list[StageOutput]]
+) -> StageResult:
+    """The stage's outputs for ``input_key``: the stored ones when every file is still in the store, else
+    ``compute()``'s, stored now as the stage's artifacts (no commit). Outputs depend only on the input key
+    and the stage's version, so stored ones are what the stage would make again; the runner and the scan
+    upload (which measures outside any run) both get them here."""
+    existing = repositories.find_stage_outputs(session, input_key, stage.name, stage.version)
+    if existing and all(store.exists(a.sha256) for a in existing):
+        outputs = [StageOutput(a.kind, a.filename, a.media_type, store.read_bytes(a.sha256)) for a in existing]
+        return StageResult(outputs, tuple(a.id for a in existing), reused=True)
+    outputs = compute()
+    artifact_ids = tuple(
+        repositories.add_artifact(
+            session,
+            store.put_bytes(output.data),
+            kind=output.kind,
+            filename=output.filename,
+            media_type=output.media_type,
+            input_key=input_key,
+            stage=stage.name,
+            stage_version=stage.version,
+        ).id
+        for output in outputs
+    )
+    return StageResult(outputs, artifact_ids, reused=False)
 
 
 def record_stage_error(

@@ -12,15 +12,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from configurator.options import DesignOptions, parse_options
 from geometry.exchange.meshes import write_ply
+from lasts.fitting import FitPreference
+from lasts.measurements import measurements_from_json, measurements_to_json
 from lasts.scans import IngestOptions, ingest_scan
 from lasts.sheet import measurement_sheet_svg
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db.models import Design, FootScan, Pair, PipelineRun
+
+if TYPE_CHECKING:
+    from manufacturing.designs.service import DesignedPair
 
 
 @dataclass(frozen=True)
@@ -77,16 +83,20 @@ def json_output(kind: str, filename: str, payload: dict[str, Any]) -> StageOutpu
     return StageOutput(kind=kind, filename=filename, media_type="application/json", data=data)
 
 
+def scan_measure_key(scan_sha256: str, options: IngestOptions) -> str:
+    """``scan.measure``'s input key: the scan's content and how it is read."""
+    return f"scan:{scan_sha256}:units={options.units}:side={options.side}:cut={options.cut_height}"
+
+
 def _scan_key(ctx: StageContext) -> str:
-    options = ctx.ingest_options
-    return f"scan:{ctx.scan.sha256}:units={options.units}:side={options.side}:cut={options.cut_height}"
+    return scan_measure_key(ctx.scan.sha256, ctx.ingest_options)
 
 
-def _run_scan_measure(ctx: StageContext) -> list[StageOutput]:
-    foot = ingest_scan(ctx.scan_bytes(), ctx.scan.original_filename, ctx.ingest_options)
-    sheet = measurement_sheet_svg(
-        foot.surface.vertices, foot.landmarks, foot.measurements, ctx.scan.original_filename, foot.side
-    )
+def measure_scan(data: bytes, filename: str, options: IngestOptions) -> list[StageOutput]:
+    """``scan.measure``'s work on a scan file: the measurement record, the measurement sheet and the oriented
+    foot surface (also run outside any pipeline run, for a scan uploaded on its own)."""
+    foot = ingest_scan(data, filename, options)
+    sheet = measurement_sheet_svg(foot.surface.vertices, foot.landmarks, foot.measurements, filename, foot.side)
     return [
         json_output("scan.measurements", "foot-measurements.json", foot.to_dict()),
         StageOutput("scan.sheet", "measurement-sheet.svg", "image/svg+xml", sheet.encode()),
@@ -99,12 +109,15 @@ def _run_scan_measure(ctx: StageContext) -> list[StageOutput]:
     ]
 
 
-def _record_scan_measurements(ctx: StageContext, outputs: list[StageOutput]) -> None:
-    record = json.loads(outputs[0].data)
-    ctx.scan.summary = record["scan"]
-    ctx.scan.side = record["side"]
-    ctx.scan.units_detected = record["units_detected"]
-    ctx.scan.measurements = {k: v for k, v in record.items() if k.endswith("_mm") or k == "landmarks"}
+def record_scan_measurements(scan: FootScan, outputs: list[StageOutput]) -> None:
+    """Copy ``scan.measure``'s record onto the scan: its summary, side and units, and its measurements with
+    the landmarks (the row keeps the side in its own column)."""
+    record = json.loads(next(o for o in outputs if o.kind == "scan.measurements").data)
+    foot = measurements_from_json(record, record.get("side"))
+    scan.summary = record["scan"]
+    scan.side = foot.side.value
+    scan.units_detected = record["units_detected"]
+    scan.measurements = {**measurements_to_json(foot), "landmarks": record["landmarks"]}
 
 
 SCAN_MEASURE = Stage(
@@ -115,8 +128,8 @@ SCAN_MEASURE = Stage(
         "store the measurements, the measurement sheet and the oriented foot surface."
     ),
     input_key=_scan_key,
-    run=_run_scan_measure,
-    record=_record_scan_measurements,
+    run=lambda ctx: measure_scan(ctx.scan_bytes(), ctx.scan.original_filename, ctx.ingest_options),
+    record=lambda ctx, outputs: record_scan_measurements(ctx.scan, outputs),
 )
 
 
@@ -130,8 +143,8 @@ def _stage_output_bytes(ctx: StageContext, stage: Stage, kind: str) -> bytes:
     return ctx.store.read_bytes(artifact.sha256)
 
 
-def _fit_preference(ctx: StageContext) -> str:
-    return str(ctx.design.options.get("fit_preference", "regular"))
+def _fit_preference(ctx: StageContext) -> FitPreference:
+    return FitPreference(ctx.design.options.get("fit_preference", FitPreference.REGULAR))
 
 
 def _last_key(ctx: StageContext) -> str:
@@ -169,15 +182,15 @@ def _run_last_fit(ctx: StageContext) -> list[StageOutput]:
     from lasts.model import LastParameters
 
     record = json.loads(_stage_output_bytes(ctx, SCAN_MEASURE, "scan.measurements"))
+    foot = measurements_from_json(record, record.get("side"))
     surface = read_mesh(_stage_output_bytes(ctx, SCAN_MEASURE, "foot.surface"), "foot.ply")
-    values = {k: v for k, v in record.items() if k.endswith("_mm")}
     revision = _last_revision(ctx)
     if revision is not None:
-        params = replace(LastParameters.from_dict(revision.parameters), side=record["side"])  # the scanned foot
-        result = revised_last(values, params, ctx.design.style, _fit_preference(ctx), surface.vertices)  # type: ignore[arg-type]
+        params = replace(LastParameters.from_dict(revision.parameters), side=foot.side)  # the scanned foot
+        result = revised_last(foot.values_mm, params, ctx.design.style, _fit_preference(ctx), surface.vertices)
     else:
-        result = fitted_last(values, record["side"], ctx.design.style, _fit_preference(ctx), None, surface.vertices)  # type: ignore[arg-type]
-    files = last_files(result, "last", surface.vertices, surface.faces, values["foot_length_mm"])
+        result = fitted_last(foot.values_mm, foot.side, ctx.design.style, _fit_preference(ctx), None, surface.vertices)
+    files = last_files(result, "last", surface.vertices, surface.faces, foot.values_mm["foot_length_mm"])
     return _file_outputs("last", files, "last")
 
 
@@ -194,43 +207,27 @@ LAST_FIT = Stage(
 
 
 def _run_patterns(ctx: StageContext) -> list[StageOutput]:
-    from dataclasses import replace
-
-    from configurator.pattern_making import flatten_pair
-    from configurator.styles.library import STYLES
-    from lasts.model import LastParameters, build_last
-    from lasts.pose import pose_last
+    from lasts.model import LastParameters
+    from manufacturing.designs.service import design_on_lasts
     from manufacturing.patterns.files import pair_files
 
     params = LastParameters.from_dict(json.loads(_stage_output_bytes(ctx, LAST_FIT, "last.params.json")))
-    # One scanned foot: its last, and its mirror image for the other foot.
-    other = "left" if params.side == "right" else "right"
-    lasts = {
-        params.side: pose_last(build_last(params, 20_000)),
-        other: pose_last(build_last(replace(params, side=other), 20_000)),
-    }
     size = str(ctx.design.options.get("size") or "custom")
-    pair = flatten_pair(STYLES[ctx.design.style](), lasts["left"], lasts["right"], size)
-    stem = f"{ctx.design.style}-{size}"
-    outputs = _file_outputs("patterns", pair_files(pair, size, stem), stem)
-    # The BOM needs the flattened pieces themselves, which live only here: computed with them.
-    return [*outputs, json_output("bom.record", "bom.json", _bom_record(ctx, pair, lasts["right"]))]
-
-
-def _bom_record(ctx: StageContext, pair: Any, right_last: Any) -> dict[str, Any]:
-    """The pair's BOM and quote, and what routing needs of its geometry (per shoe)."""
-    from configurator.options import parse_options
-    from lasts.grading import eu_size_of_last
-    from manufacturing.bom.bom import build_bom
-    from manufacturing.bom.cost import quote
-
     options = parse_options(ctx.design.options)
-    size_eu = eu_size_of_last(right_last.params)
-    bom = build_bom(options, pair, size_eu)
-    shoe = pair.right
+    # One scanned foot: its last, and its mirror image for the other foot.
+    made = design_on_lasts(options, {params.side: params}, size_label=size)
+    stem = f"{ctx.design.style}-{size}"
+    outputs = _file_outputs("patterns", pair_files(made.pieces, size, stem), stem)
+    # The BOM needs the flattened pieces themselves, which live only here: computed with them.
+    return [*outputs, json_output("bom.record", "bom.json", _bom_record(ctx, options, made))]
+
+
+def _bom_record(ctx: StageContext, options: DesignOptions, made: DesignedPair) -> dict[str, Any]:
+    """The pair's BOM and quote, and what routing needs of its geometry (per shoe)."""
+    shoe = made.pieces.right
     return {
-        "bom": bom.to_dict(),
-        "quote": quote(bom).to_dict(),
+        "bom": made.bom.to_dict(),
+        "quote": made.quote.to_dict(),
         "routing_inputs": {
             "style": ctx.design.style,
             "piece_count": len(shoe.pieces),

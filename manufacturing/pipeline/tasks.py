@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from celery import Celery, Task
 from celery.exceptions import Ignore
+from celery.signals import worker_ready
 
 from manufacturing.clock import utc_now
 from manufacturing.db.session import session_scope
+from manufacturing.ledger.sealer import start_interval_sealer
 from manufacturing.pipeline.celery_app import app
 from manufacturing.pipeline.enqueue import RUN_STAGE_TASK, enqueue_pipeline
 from manufacturing.pipeline.resources import Resources, process_resources
@@ -20,8 +22,15 @@ from manufacturing.pipeline.runner import (
     record_stage_error,
     stalled_runs,
 )
+from manufacturing.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+
+@worker_ready.connect
+def _seal_the_ledger_on_its_interval(**_: object) -> None:
+    """Every worker seals the ledger on its interval (docs/tracking.md), so no command is needed."""
+    start_interval_sealer(get_settings())
 
 
 @app.task(bind=True, name=RUN_STAGE_TASK, acks_late=True, reject_on_worker_lost=True)

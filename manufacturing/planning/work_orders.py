@@ -83,6 +83,18 @@ class OperationFact:
     occurred_at: datetime
     station: str | None = None  # the work centre that reported it
     payload: Mapping[str, Any] = field(default_factory=dict)
+    event_id: str | None = None  # the stored event's id, so a fact that cannot be replayed can be named
+
+
+@dataclass(frozen=True)
+class InvalidFact:
+    """A stored fact the replay skipped, and why: it names no operation of the routing, or its payload cannot be
+    read. Stored events are facts that cannot be taken back, so a bad one is shown, never raised."""
+
+    event_id: str | None
+    event_type: str
+    operation: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,7 @@ class Progress:
     operations: tuple[OperationStatus, ...]
     material_reserved: bool
     shortages: tuple[Shortage, ...] = ()  # why the kit is not reserved (the latest material_short fact)
+    invalid: tuple[InvalidFact, ...] = ()  # facts skipped by the replay, oldest first
 
     def of(self, code: str) -> OperationStatus:
         return next(op for op in self.operations if op.code == code)
@@ -123,20 +136,25 @@ def derive_progress(operations: Sequence[Operation], facts: Iterable[OperationFa
     replay = [_Replay() for _ in operations]
     reserved = cancelled = False
     shortages: tuple[Shortage, ...] = ()
+    invalid: list[InvalidFact] = []
     for fact in sorted(facts, key=lambda f: f.occurred_at):  # stable: same-time facts keep arrival order
         if fact.event_type == EventType.MATERIAL_RESERVED:
             reserved, shortages = True, ()
             continue
         if fact.event_type == EventType.MATERIAL_SHORT:
-            reserved = False
-            shortages = tuple(Shortage.from_dict(s) for s in fact.payload.get("shortages", ()))
+            short = _shortages(fact.payload)
+            if short is None:
+                invalid.append(_invalid(fact, "its payload.shortages is not a list of shortages"))
+                continue
+            reserved, shortages = False, short
             continue
         if fact.event_type == EventType.CANCELLED:
             cancelled = True
             continue
         k = index.get(fact.operation)
-        if k is None:
-            raise OperationEventError(f"the work order has no operation {fact.operation!r}", operation=fact.operation)
+        if k is None:  # stored before ingest checked operations (or written around it): shown, not replayed
+            invalid.append(_invalid(fact, f"the work order has no operation {fact.operation!r}"))
+            continue
         op, r = operations[k], replay[k]
         match fact.event_type:
             case EventType.STARTED:
@@ -147,7 +165,7 @@ def derive_progress(operations: Sequence[Operation], facts: Iterable[OperationFa
             case EventType.QC_FAILED:
                 # The inspection may name an earlier operation to redo (a final check failing on length
                 # sends the pair back to lasting); else the routing's own rework step.
-                named = str(fact.payload.get("rework_to") or "")
+                named = str(fact.payload.get("rework_to") or "") if isinstance(fact.payload, Mapping) else ""
                 back = index[named] if named in index and index[named] <= k else index.get(op.rework_to or "", k)
                 for j in range(min(back, k), k + 1):  # everything from the named operation to this inspection
                     replay[j].done, replay[j].running = False, False
@@ -176,7 +194,22 @@ def derive_progress(operations: Sequence[Operation], facts: Iterable[OperationFa
             state = OperationState.READY
         statuses.append(OperationStatus(op.seq, op.code, state, r.passes, r.station, r.started_at))
         previous_done = previous_done and state == OperationState.DONE
-    return Progress(_order_state(statuses, cancelled), tuple(statuses), reserved, shortages)
+    return Progress(_order_state(statuses, cancelled), tuple(statuses), reserved, shortages, tuple(invalid))
+
+
+def _invalid(fact: OperationFact, reason: str) -> InvalidFact:
+    return InvalidFact(fact.event_id, fact.event_type.value, fact.operation, reason)
+
+
+def _shortages(payload: Any) -> tuple[Shortage, ...] | None:
+    """A material_short fact's shortages; None when its payload cannot be read as them."""
+    items = payload.get("shortages", ()) if isinstance(payload, Mapping) else None
+    if not isinstance(items, list | tuple):
+        return None
+    try:
+        return tuple(Shortage.from_dict(item) for item in items)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _order_state(statuses: Sequence[OperationStatus], cancelled: bool) -> WorkOrderState:

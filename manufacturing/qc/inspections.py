@@ -83,10 +83,11 @@ def evaluate(
         if item.kind == ItemKind.MEASURED:
             if item.code not in measurements:
                 raise InspectionError(f"{item.code} ({item.label}) is not measured", item=item.code)
-            value: float | None = float(measurements[item.code])
-            if math.isnan(value):  # type: ignore[arg-type]
+            measured = float(measurements[item.code])
+            if math.isnan(measured):
                 raise InspectionError(f"{item.code} is not a number", item=item.code)
-            passed = within_limits(item, value)  # type: ignore[arg-type]
+            value: float | None = measured
+            passed = within_limits(item, measured)
         else:
             if item.code not in checks:
                 raise InspectionError(f"{item.code} ({item.label}) is not checked", item=item.code)

@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.clock import as_utc, utc_now
-from manufacturing.db import repositories
 from manufacturing.db.models import WorkOrder
 from manufacturing.planning.factory import WorkCalendar
 from manufacturing.planning.routing import Routing
 from manufacturing.planning.service import load_factory
+from manufacturing.planning.work_orders import Progress
 from manufacturing.states import OperationState, WorkOrderState
 from manufacturing.tracking import repository
 from manufacturing.tracking.durations import WAIT, WORK, DurationModel, RobustStat
-from manufacturing.tracking.service import progress_of
+from manufacturing.tracking.summary import summaries, summary_of
 
 Z90 = 1.2816  # the 90th percentile of a normal
 
@@ -118,7 +118,9 @@ def pair_etas(session: Session, now: datetime | None = None) -> list[PairEta]:
     now = as_utc(now or utc_now())
     calendar = load_factory(session).calendar()
     model = load_model(session)
-    etas = (_eta(session, wo, calendar, model, now) for wo in repository.work_orders_with_pairs(session))
+    work_orders = repository.work_orders_with_pairs(session)
+    progress = summaries(session, [wo.pair_id for wo in work_orders], now)
+    etas = (_eta(wo, progress[wo.pair_id].progress(), calendar, model, now) for wo in work_orders)
     return [eta for eta in etas if eta is not None]
 
 
@@ -127,13 +129,15 @@ def pair_eta(session: Session, pair_id: int, now: datetime | None = None) -> Pai
     work_order = repository.work_order_of_pair(session, pair_id)
     if work_order is None:
         return None
-    return _eta(session, work_order, load_factory(session).calendar(), load_model(session), as_utc(now or utc_now()))
+    progress = summary_of(session, pair_id).progress()
+    if progress is None or progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
+        return None  # closed: no factory or model to read
+    return _eta(work_order, progress, load_factory(session).calendar(), load_model(session), as_utc(now or utc_now()))
 
 
-def _eta(session: Session, wo: WorkOrder, calendar: WorkCalendar, model: DurationModel, now: datetime
+def _eta(wo: WorkOrder, progress: Progress | None, calendar: WorkCalendar, model: DurationModel, now: datetime
          ) -> PairEta | None:  # fmt: skip
-    progress = progress_of(wo, repositories.events_of_pair(session, wo.pair_id))
-    if progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
+    if progress is None or progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
         return None
     routing = Routing.from_json(wo.routing)
     planned = {op.seq: op.planned_centre for op in wo.operations}

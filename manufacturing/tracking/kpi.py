@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from manufacturing.db import repositories
 from manufacturing.states import WorkOrderState
 from manufacturing.tracking import repository
-from manufacturing.tracking.service import progress_of
+from manufacturing.tracking.summary import progress_of
 
 
 @dataclass(frozen=True)

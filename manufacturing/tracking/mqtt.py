@@ -33,7 +33,8 @@ class ListenerStats:
     messages: int = 0
     stored: int = 0
     duplicates: int = 0
-    rejected: int = 0
+    rejected: int = 0  # messages that did not parse
+    refused: int = 0  # events ingest refused (unknown pair or operation, a reused event id): acked, not stored
     batches: int = 0
     last_errors: list[str] = field(default_factory=list)
 
@@ -100,6 +101,11 @@ class MqttListener:
         self.stats.batches += 1
         self.stats.stored += result.stored
         self.stats.duplicates += result.duplicates
+        if result.refused:  # a reader cannot be answered: the reasons go to the log and the stats
+            self.stats.refused += len(result.refused)
+            reasons = [f"{r.event_id}: {r.code}: {r.message}" for r in result.refused]
+            self.stats.last_errors = [*self.stats.last_errors, *reasons][-10:]
+            log.warning("refused %d events: %s", len(reasons), "; ".join(reasons[:5]))
         for _, mid, qos in pending:  # only now: a crash before this line means the broker redelivers
             self.client.ack(mid, qos)
 

@@ -6,14 +6,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, cast, delete, literal, select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import ARRAY, Integer, any_, cast, delete, func, literal, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from manufacturing.db.models import DurationStat, Order, Pair, TrackingEvent, WorkOrder
+from manufacturing.db.models import (
+    DurationStat,
+    Order,
+    Pair,
+    PairProgress,
+    TrackingEvent,
+    WorkOrder,
+    WorkOrderOperation,
+)
 
 _INSERT_EVENTS_PG = text("""
     INSERT INTO tracking_event (event_id, pair_id, station, operation, event_type, occurred_at, received_at, source,
@@ -110,3 +119,86 @@ def finish_times_since(session: Session, since: datetime) -> list[datetime]:
         TrackingEvent.event_type.in_(["finished", "qc_passed"]), TrackingEvent.occurred_at >= since
     )
     return list(session.scalars(query.order_by(TrackingEvent.occurred_at)))
+
+
+# ---------------------------------------------------------------------------------------------- summaries
+
+
+def routings_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[int, tuple[int, frozenset[str]]]:
+    """{pair id: (its work order's id, its routing's operation codes)} of the pairs released so far."""
+    if not pair_ids:
+        return {}
+    rows = session.execute(
+        select(WorkOrder.pair_id, WorkOrder.id, WorkOrderOperation.code)
+        .join(WorkOrderOperation, WorkOrderOperation.work_order_id == WorkOrder.id)
+        .where(WorkOrder.pair_id.in_(sorted(set(pair_ids))))
+    )  # fmt: skip
+    codes: dict[int, tuple[int, set[str]]] = {}
+    for pair_id, work_order_id, code in rows:
+        codes.setdefault(pair_id, (work_order_id, set()))[1].add(code)
+    return {pid: (wo_id, frozenset(c)) for pid, (wo_id, c) in codes.items()}
+
+
+def events_by_event_id(session: Session, event_ids: Iterable[str]) -> dict[str, TrackingEvent]:
+    ids = sorted(set(event_ids))
+    if not ids:
+        return {}
+    return {e.event_id: e for e in session.scalars(select(TrackingEvent).where(TrackingEvent.event_id.in_(ids)))}
+
+
+def work_orders_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[int, WorkOrder]:
+    if not pair_ids:
+        return {}
+    return {wo.pair_id: wo for wo in session.scalars(select(WorkOrder).where(WorkOrder.pair_id.in_(list(pair_ids))))}
+
+
+def summary_events_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Each pair's events (the columns a summary reads), by occurred_at then arrival: Core rows, no ORM."""
+    if not pair_ids:
+        return {}
+    table = TrackingEvent.__table__
+    query = (select(table.c.pair_id, table.c.id, table.c.event_id, table.c.station, table.c.operation,
+                    table.c.event_type, table.c.occurred_at, table.c.payload)
+             .where(table.c.pair_id.in_(list(pair_ids))).order_by(table.c.occurred_at, table.c.id))  # fmt: skip
+    out: dict[int, list[Any]] = {}
+    for row in session.connection().execute(query):
+        out.setdefault(row.pair_id, []).append(row)
+    return out
+
+
+@dataclass(frozen=True)
+class StoredSummary:
+    summary: PairProgress
+    newest_event_id: int | None  # the pair's newest event now
+    work_order_id: int | None  # the pair's work order now
+    due_at: datetime | None
+
+
+def stored_summaries(session: Session, pair_ids: Sequence[int]) -> list[StoredSummary]:
+    """The pairs' stored summaries with what says whether each is current: the pair's newest event id (an index
+    probe on (pair_id, id)) and its work order; one query."""
+    newest = (select(func.max(TrackingEvent.id)).where(TrackingEvent.pair_id == PairProgress.pair_id)
+              .correlate(PairProgress).scalar_subquery())  # fmt: skip
+    query = (select(PairProgress, newest, WorkOrder.id, WorkOrder.due_at)
+             .outerjoin(WorkOrder, WorkOrder.pair_id == PairProgress.pair_id)
+             .where(PairProgress.pair_id.in_(list(pair_ids))))  # fmt: skip
+    return [StoredSummary(*row) for row in session.execute(query)]
+
+
+def upsert_summaries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace summaries (in pair order, so two writers lock their rows in the same order); a stored
+    one that already counts a newer event is kept (a read that recomputed from an older view lost the race)."""
+    if not rows:
+        return
+    table = PairProgress.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    columns = [c.name for c in table.columns if c.name != "pair_id"]
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.pair_id],
+            set_={name: statement.excluded[name] for name in columns},
+            where=table.c.last_event_id <= statement.excluded.last_event_id,
+        ),
+        sorted(rows, key=lambda r: r["pair_id"]),
+    )

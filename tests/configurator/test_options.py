@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from configurator.options import FitPreference, OptionsError, parse_options
+from configurator.options import OptionsError, parse_options
 from configurator.styles import STYLE_NAMES
+from lasts.fitting import FitPreference
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

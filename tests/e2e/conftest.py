@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks.web import CHROMIUM, launch_chromium, running_app
 from manufacturing.accounts.roles import Role
 from manufacturing.accounts.service import add_account
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.settings import Settings
-from web.cli.webbench import CHROMIUM, launch_chromium, running_app
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PASSWORD = "correct horse battery staple"

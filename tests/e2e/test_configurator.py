@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from benchmarks.web import READY, running_app
 from tests.e2e.conftest import ARTIFACTS
-from web.cli.webbench import READY, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
+from benchmarks.pattern_samples import SAMPLE_SIZE, SIZE_RUN, graded_set, sample_rules, sample_set
 from geometry.errors import InputError, PatternError
 from geometry.pattern import DrillHole, Notch, PatternPiece, PatternSet, grade_pattern
-from tests.geometry.pattern_samples import SAMPLE_SIZE, SIZE_RUN, graded_set, sample_rules, sample_set
 
 RECT = np.array([[0.0, 0.0], [100.0, 0.0], [100.0, 50.0], [0.0, 50.0]])
 

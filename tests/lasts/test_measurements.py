@@ -1,12 +1,26 @@
-"""Measurement definitions that depend on how far up the leg a scan reaches."""
+"""Measurement definitions that depend on how far up the leg a scan reaches; the measurements record and its
+JSON."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pytest
 
 from geometry.meshes import keep_faces
 from lasts.landmarks import find_landmarks
-from lasts.measurements import measure_foot
+from lasts.measurements import (
+    MEASUREMENT_KEYS,
+    Measurements,
+    MeasurementsError,
+    measure_foot,
+    measurements_from_json,
+    measurements_to_json,
+)
 from lasts.scans import MeasuredFoot
+from lasts.side import Side
 from lasts.surface import FootSurface
 
 
@@ -66,3 +80,57 @@ def test_the_ankle_girth_is_the_narrowest_part_of_a_leg_that_widens_again(find_f
     assert line.origin[2] == pytest.approx(rim_mm + 30.0, abs=6.0)
     rim_girth = surface.girth_mm(np.array([0.0, 0.0, rim_mm - 1.0]), np.array([0.0, 0.0, 1.0]))
     assert measured.ankle_girth_mm == pytest.approx(0.88 * rim_girth, rel=0.03)
+
+
+def test_measurements_go_to_json_and_back_unchanged(find_foot: MeasuredFoot) -> None:
+    measured = find_foot.record()
+    assert measured.side is Side.LEFT and measured.values_mm["ankle_girth_mm"] is None
+    written = measurements_to_json(measured)
+    assert list(written) == list(MEASUREMENT_KEYS) and written == find_foot.measurements.values()
+    read = measurements_from_json(json.loads(json.dumps(written)), "left")
+    assert read == measured and read.side is Side.LEFT
+
+
+def test_the_scan_record_and_a_database_row_read_as_the_same_measurements(find_foot: MeasuredFoot) -> None:
+    # The scan's record carries the side and much else; a scan's row keeps the side in its own column.
+    record = json.loads(json.dumps(find_foot.to_dict()))
+    row = {**measurements_to_json(find_foot.record()), "landmarks": record["landmarks"]}
+    assert measurements_from_json(record, record["side"]) == measurements_from_json(row, "left") == find_foot.record()
+
+
+def test_measurements_a_file_does_not_give_are_none() -> None:
+    read = measurements_from_json({"foot_length_mm": 262, "ball_girth_mm": 246.5, "colour": "red"}, "right")
+    assert read.values_mm["foot_length_mm"] == 262.0 and isinstance(read.values_mm["foot_length_mm"], float)
+    assert read.values_mm["waist_girth_mm"] is None and set(read.values_mm) == set(MEASUREMENT_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("data", "side", "expected"),
+    [
+        ([262.0], "left", "not an object"),
+        ({"foot_length_mm": 262.0}, None, "no side"),
+        ({"foot_length_mm": 262.0}, "up", "side 'up'"),
+        ({"foot_length_mm": "long"}, "left", "foot_length_mm is 'long', not a number of mm"),
+        ({"ball_girth_mm": True}, "left", "ball_girth_mm is True, not a number of mm"),
+    ],
+)
+def test_bad_measurements_are_refused_by_name(data: object, side: object, expected: str) -> None:
+    with pytest.raises(MeasurementsError, match=re.escape(expected)) as caught:
+        measurements_from_json(data, side)
+    assert caught.value.code == "invalid_measurements" and caught.value.http_status == 422
+
+
+def test_a_record_holds_only_measurements_and_cannot_be_changed() -> None:
+    with pytest.raises(MeasurementsError, match="stick_length_mm"):
+        Measurements(Side.LEFT, {"stick_length_mm": 270.0})
+    record = Measurements(Side.RIGHT, {"foot_length_mm": 260.0})
+    with pytest.raises(TypeError):
+        cast(Any, record.values_mm)["foot_length_mm"] = 1.0
+
+
+def test_docs_define_every_measurement_and_landmark(find_foot: MeasuredFoot) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "measurements.md").read_text()
+    for key in find_foot.measurements.values():
+        assert f"`{key}`" in text, key
+    for name in ("pternion", "toe_tip", "mtp1", "mtp5", "instep", "arch", "sphyrion"):
+        assert f"`{name}`" in text, name

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from lasts.cohort import cloud_variant, deform_template, measured_cohort_foot, mesh_variant, read_ansur_targets
+from benchmarks.cohort import cloud_variant, measured_cohort_foot, mesh_variant, read_ansur_targets
+from lasts.deformation import deform_template
 from lasts.scans import MeasuredFoot, ingest_scan
 from tests.conftest import shared_file
 

@@ -6,11 +6,11 @@ from fastapi.testclient import TestClient
 
 from manufacturing.accounts.roles import Role
 from manufacturing.accounts.service import Principal, add_account
+from manufacturing.accounts.tokens import issue_token
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.session import session_scope
 from manufacturing.settings import Settings
 from web.api.app import create_app
-from web.api.auth import issue_token
 
 PASSWORD = "correct horse battery"  # every test account's
 

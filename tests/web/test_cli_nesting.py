@@ -10,7 +10,7 @@ from tests.conftest import REPO_ROOT, shared_file
 # Until web/cli/main.py registers ``nest``, run the app with it added (a no-op once it is registered).
 RUN_CSPMS = (
     "from web.cli import main as m\n"
-    "from web.cli.nesting import nest_app\n"
+    "from web.cli.main import nest_app\n"
     "if not any(g.name == 'nest' for g in m.app.registered_groups):\n"
     "    m.app.add_typer(nest_app, name='nest')\n"
     "m.main()\n"

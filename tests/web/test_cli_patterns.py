@@ -1,4 +1,4 @@
-"""``cspms pattern`` and ``cspms bench patterns`` through typer's runner (the commands as users call them)."""
+"""``cspms pattern`` through typer's runner (the commands as users call them)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from pathlib import Path
 
 import ezdxf
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from benchmarks.pattern_samples import SIZE_RUN, graded_set, sample_rules
 from geometry.errors import PatternError, UnsupportedFormatError
 from geometry.exchange.astm_dxf import read_astm_dxf, write_astm_dxf
-from tests.geometry.pattern_samples import SIZE_RUN, graded_set, sample_rules
-from web.cli.patterns import bench_patterns_command, pattern_app
+from web.cli.main import pattern_app
 
 runner = CliRunner()
 
@@ -75,20 +74,3 @@ def test_converted_plt_and_read_back_agree_on_the_piece_count(derby_dxf: Path, t
     pieces = len(read_astm_dxf(derby_dxf.read_bytes()).pattern.pieces)
     assert out.read_text().count("SP4;") == 1
     assert f"{pieces} pieces as plt" in result.output
-
-
-def test_bench_patterns_meets_its_targets_and_reports_sizes(tmp_path: Path) -> None:
-    app = typer.Typer()
-    app.command()(bench_patterns_command)
-    report_path = tmp_path / "bench.json"
-    result = runner.invoke(app, ["--json", "--repeats", "1", "--out", str(report_path)])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert json.loads(report_path.read_text()) == report
-    assert (report["sizes"], report["pieces_per_size"], report["blocks"]) == (9, 8, 72)
-    assert report["write_seconds"] <= 2.0
-    assert report["read_seconds"] <= 1.0
-    assert report["round_trip_max_error_mm"] <= 0.01
-    assert report["audit_errors"] == 0
-    assert report["cutter_travel_mm"] < report["cutter_travel_unplanned_mm"]
-    assert all(size > 0 for size in report["file_bytes"].values())

@@ -1,4 +1,4 @@
-"""``cspms schedule`` and ``cspms bench schedule`` as a user runs them: a real process, JSON, a Gantt SVG."""
+"""``cspms schedule`` as a user runs it: a real process, JSON, a Gantt SVG."""
 
 import json
 import os
@@ -40,12 +40,3 @@ def test_schedule_is_repeatable_for_a_seed(tmp_path: Path) -> None:
     first, second = (json.loads(r.stdout) for r in runs)
     assert first["weighted_tardiness"] == second["weighted_tardiness"]
     assert first["due_min"] == second["due_min"]
-
-
-def test_bench_schedule_small(tmp_path: Path) -> None:
-    result = cspms("bench", "schedule", "--pairs", "30", "--seconds", "3", "--json", var_dir=tmp_path)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["operations_per_pair"] == [8] and report["valid"] is True
-    wt = report["weighted_tardiness"]
-    assert wt["cp_sat"] <= wt["edd"] and wt["cp_sat_bound"] <= wt["cp_sat"]

@@ -51,7 +51,8 @@ def test_ledger_verify_on_an_empty_database(tmp_path: Path) -> None:
     assert result.stdout.strip() == "ledger ok: 0 pair(s), 0 entries"
     report = json.loads(cspms("ledger", "verify", "--json", var_dir=tmp_path).stdout)
     assert report == {"ok": True, "pairs": 0, "entries": 0, "days_checked": 0, "tampered_pairs": [],
-                      "day_problems": []}  # fmt: skip
+                      "day_problems": [], "seals_checked": 0, "against_published": True, "seal_problems": [],
+                      "unsealed_entries": 0}  # fmt: skip
 
 
 def test_ledger_verify_on_a_populated_database_then_tampered(populated: Shop, tmp_path: Path) -> None:

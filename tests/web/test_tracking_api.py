@@ -47,9 +47,10 @@ def test_single_and_batch_events_are_stored_once_and_the_pair_progresses(tracked
     serial = tracked.shop.serials[0]
     run = full_run(serial)
     assert post(tracked, run[0]) == {"received": 1, "stored": 1, "duplicates": 0, "unknown_serials": [],
-                                     "observations": 0}  # fmt: skip
+                                     "observations": 0, "refused": []}  # fmt: skip
     batch = post(tracked, [*run[1:], scan("CS26-NOPE", "cutting", "started", 1)])
     assert (batch["stored"], batch["duplicates"], batch["unknown_serials"]) == (len(run) - 1, 0, ["CS26-NOPE"])
+    assert [(r["index"], r["code"]) for r in batch["refused"]] == [(len(run) - 1, "unknown_pair")]
     resent = post(tracked, run[::-1])  # the whole run again, in reverse
     assert (resent["stored"], resent["duplicates"]) == (0, len(run))
 

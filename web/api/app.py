@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
@@ -34,6 +33,7 @@ from web.api import (
     tracking,
 )
 from web.api.problems import install_problem_handlers
+from web.api.schemas.health import HealthOut
 
 # The customer's pages (configurator, tracking) and the vendored three.js (web/package.json builds it).
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -56,10 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.accounts_router)
 
     @app.get("/api/health", tags=["health"])
-    def health() -> dict[str, Any]:
+    def health() -> HealthOut:
         with app.state.resources.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        return {"status": "ok", "database": app.state.resources.engine.dialect.name}
+        return HealthOut(status="ok", database=app.state.resources.engine.dialect.name)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

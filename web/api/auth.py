@@ -13,43 +13,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from pydantic import BaseModel, EmailStr, Field
 
 from geometry.errors import InputError
 from manufacturing.accounts import service
 from manufacturing.accounts.errors import AuthenticationError, PermissionDeniedError
-from manufacturing.accounts.passwords import MAX_PASSWORD_BYTES
 from manufacturing.accounts.roles import Capability, Role, can
 from manufacturing.accounts.service import Principal
+from manufacturing.accounts.tokens import issue_token, token_claims
 from manufacturing.db.session import session_scope
 from manufacturing.settings import Settings
 from web.api.deps import ResourcesDep
+from web.api.schemas.auth import AccountOut, Credentials, NewAccount, Registration, SessionOut
 
 SESSION_COOKIE = "cspms_session"
-_SALT = "cspms.session.v1"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="sessionToken",
                      description="A session token from POST /api/auth/login (or the session cookie).")  # fmt: skip
-
-
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=_SALT)
-
-
-def issue_token(settings: Settings, principal: Principal) -> str:
-    return _serializer(settings).dumps({"a": principal.account_id, "v": principal.token_version})
-
-
-def _token_claims(settings: Settings, token: str) -> tuple[int, int]:
-    try:
-        claims = _serializer(settings).loads(token, max_age=settings.session_max_age_s)
-        return int(claims["a"]), int(claims["v"])
-    except SignatureExpired as exc:
-        raise AuthenticationError("the session has expired; sign in again") from exc
-    except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise AuthenticationError("the session token is not valid here; sign in again") from exc
 
 
 def current_principal(
@@ -63,7 +43,7 @@ def current_principal(
         raise AuthenticationError("sign in first (POST /api/auth/login), then send the session token")
     if credentials is None and request.method not in _SAFE_METHODS:
         _check_same_origin(request)
-    account_id, version = _token_claims(resources.settings, token)
+    account_id, version = token_claims(resources.settings, token)
     with session_scope(resources.sessions) as session:
         return service.principal_of(session, account_id, version)
 
@@ -123,41 +103,6 @@ CustomerSideDep = Annotated[Principal, Depends(requires(Capability.OWN_DESIGNS, 
 ShopFloorDep = Annotated[Principal, Depends(requires(Capability.SHOP_FLOOR))]
 PatternsDep = Annotated[Principal, Depends(requires(Capability.PATTERNS, Capability.SHOP_FLOOR))]
 AccountsDep = Annotated[Principal, Depends(requires(Capability.ACCOUNTS))]
-
-
-# ---------------------------------------------------------------------------------------------- schemas
-
-
-class Credentials(BaseModel):
-    email: EmailStr
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD_BYTES)
-
-
-class Registration(Credentials):
-    name: str = Field("", max_length=200)
-
-
-class NewAccount(Credentials):
-    role: Role
-
-
-class AccountOut(BaseModel):
-    id: int
-    email: str
-    role: Role
-    customer_id: int | None
-
-    @classmethod
-    def of(cls, principal: Principal) -> AccountOut:
-        return cls(id=principal.account_id, email=principal.email, role=principal.role,
-                   customer_id=principal.customer_id)  # fmt: skip
-
-
-class SessionOut(BaseModel):
-    token: str = Field(description="Send as `Authorization: Bearer <token>`; browsers also get the cookie.")
-    token_type: str = "bearer"
-    expires_in_s: int
-    account: AccountOut
 
 
 def _signed_in(response: Response, settings: Settings, principal: Principal) -> SessionOut:

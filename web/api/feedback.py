@@ -4,10 +4,7 @@ of its design's last; per style, the answers aggregate into suggested allowance 
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from configurator.styles.library import STYLES
@@ -21,33 +18,24 @@ from manufacturing.feedback.aggregate import MIN_CHANGE_MM, MIN_SAMPLES, feedbac
 from manufacturing.feedback.service import Revision, submit_fit_feedback
 from web.api.auth import CustomerSideDep, PatternsDep, owns
 from web.api.deps import ResourcesDep
+from web.api.schemas.feedback import (
+    FitFeedbackIn,
+    FitFeedbackOut,
+    FitFeedbackSubmittedOut,
+    RegionAnswerOut,
+    RevisionOut,
+    StyleFeedbackListOut,
+    StyleFeedbackOut,
+    StyleFeedbackReportOut,
+)
 
 router = APIRouter(tags=["feedback"])
-
-
-class FitFeedbackIn(BaseModel):
-    answers: dict[str, Any] = Field(
-        description='Per region (toe, ball, instep, heel): "tight", "right" or "loose", or {"answer", "text", '
-        '"detail"} (toe detail: "length" or "height").',
-        examples=[{"ball": "tight", "toe": {"answer": "tight", "detail": "height", "text": "pressed on top"}}],
-    )
-    comment: str = Field("", max_length=2000)
-
-
-def _revision_json(revision: Revision | None) -> dict[str, Any] | None:
-    if revision is None:
-        return None
-    return {
-        "id": revision.id, "last_key": revision.last_key, "revision": revision.revision,
-        "measured": revision.measured, "changes": revision.changes, "max_error_mm": revision.max_error_mm,
-        "parameters": revision.parameters, "artifact_url": f"/api/artifacts/{revision.artifact_id}/content",
-    }  # fmt: skip
 
 
 @router.post("/api/pairs/{serial}/fit-feedback", status_code=status.HTTP_201_CREATED)
 def post_fit_feedback(
     resources: ResourcesDep, principal: CustomerSideDep, serial: str, body: FitFeedbackIn, response: Response
-) -> dict[str, Any]:
+) -> FitFeedbackSubmittedOut:
     """Store a delivered pair's feedback (`201`) and, when it asks for changes, the next revision of its design's
     last (`revision`, made from `base`). The same answers again change nothing (`200`, `first: false`). `409
     feedback_conflict`: not delivered yet, other answers already stored, or no fitted last; `422
@@ -58,18 +46,18 @@ def post_fit_feedback(
         submitted = submit_fit_feedback(session, resources.store, pair.id, body.answers, comment=body.comment)
         if not submitted.first:
             response.status_code = status.HTTP_200_OK
-        return {
-            "feedback_id": submitted.feedback_id,
-            "pair_serial": pair.serial,
-            "changes": submitted.changes,
-            "revision": _revision_json(submitted.revision),
-            "base": _revision_json(submitted.base),
-            "first": submitted.first,
-        }
+        return FitFeedbackSubmittedOut(
+            feedback_id=submitted.feedback_id,
+            pair_serial=pair.serial,
+            changes=submitted.changes,
+            revision=None if submitted.revision is None else RevisionOut.of(submitted.revision),
+            base=None if submitted.base is None else RevisionOut.of(submitted.base),
+            first=submitted.first,
+        )
 
 
 @router.get("/api/pairs/{serial}/fit-feedback")
-def read_fit_feedback(resources: ResourcesDep, principal: CustomerSideDep, serial: str) -> dict[str, Any]:
+def read_fit_feedback(resources: ResourcesDep, principal: CustomerSideDep, serial: str) -> FitFeedbackOut:
     """The pair's feedback (404 when there is none) and the last revision it made, if any."""
     with session_scope(resources.sessions) as session:
         pair = _owned_pair(session, principal, serial)
@@ -77,11 +65,12 @@ def read_fit_feedback(resources: ResourcesDep, principal: CustomerSideDep, seria
         if feedback is None:
             raise NotFoundError(f"pair {serial} has no fit feedback", serial=serial)
         revision = repository.revision_of_feedback(session, feedback.id)
-        return {
-            "feedback_id": feedback.id, "pair_serial": pair.serial, "style": feedback.style,
-            "answers": feedback.answers, "comment": feedback.comment, "received_at": feedback.received_at.isoformat(),
-            "revision": None if revision is None else _revision_json(Revision.of(revision)),
-        }  # fmt: skip
+        return FitFeedbackOut(
+            feedback_id=feedback.id, pair_serial=pair.serial, style=feedback.style,
+            answers={region: RegionAnswerOut.model_validate(a) for region, a in feedback.answers.items()},
+            comment=feedback.comment, received_at=feedback.received_at.isoformat(),
+            revision=None if revision is None else RevisionOut.of(Revision.of(revision)),
+        )  # fmt: skip
 
 
 def _owned_pair(session: Session, principal: Principal, serial: str) -> Pair:
@@ -98,17 +87,18 @@ MinSamples = Query(MIN_SAMPLES, ge=1, le=10_000, description="Answers a region n
 @router.get("/api/feedback/styles")
 def list_style_feedback(
     resources: ResourcesDep, _workshop: PatternsDep, min_samples: int = MinSamples
-) -> dict[str, Any]:
+) -> StyleFeedbackListOut:
     """Per style with feedback: answers per region and the suggested allowance changes (mm)."""
     with session_scope(resources.sessions) as session:
         summary = feedback_summary(session, min_samples=min_samples)
-    return {"min_samples": min_samples, "styles": [s.to_json() for s in summary.values()]}
+    styles = [StyleFeedbackOut.model_validate(s.to_json()) for s in summary.values()]
+    return StyleFeedbackListOut(min_samples=min_samples, styles=styles)
 
 
 @router.get("/api/feedback/styles/{style}")
 def read_style_feedback(
     resources: ResourcesDep, _workshop: PatternsDep, style: str, min_samples: int = MinSamples
-) -> dict[str, Any]:
+) -> StyleFeedbackReportOut:
     """One style's aggregate (zeros when nobody answered yet); `404` for a style that is not in the library."""
     if style not in STYLES:
         raise NotFoundError(f"style {style!r} is not in the library", style=style)
@@ -116,4 +106,4 @@ def read_style_feedback(
         summary = feedback_summary(session, min_samples=min_samples).get(style)
     if summary is None:
         summary = summarise_style(style, [], min_samples=min_samples, min_change_mm=MIN_CHANGE_MM)
-    return {"min_samples": min_samples, **summary.to_json()}
+    return StyleFeedbackReportOut.model_validate({"min_samples": min_samples, **summary.to_json()})

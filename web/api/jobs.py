@@ -11,34 +11,25 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
 
 from geometry.errors import CspmsError
 from manufacturing.clock import utc_now
-from manufacturing.cutting import service
-from manufacturing.cutting.jobs import DEFAULT_LEASE_SECONDS
-from manufacturing.cutting.service import CuttingJobStatus
+from manufacturing.cutting import repository, service
 from manufacturing.db import repositories
-from manufacturing.db.models import CuttingJob
 from manufacturing.db.session import session_scope
 from manufacturing.states import CuttingJobState
 from web.api.deps import RecordId, ResourcesDep
 from web.api.pagination import Page, PageDep, page_of
 from web.api.problems import problem
+from web.api.schemas.jobs import CompletedOut, FailIn, JobOut, LeaseIn
 
 MACHINE_TOKENS_ENV = "CSPMS_MACHINE_TOKENS"  # Settings.machine_tokens
-MIN_LEASE_SECONDS = 10.0
-MAX_LEASE_SECONDS = 3600.0
 
 
 # ---------------------------------------------------------------------------------------------- auth
@@ -115,73 +106,6 @@ class MachineRoute(APIRoute):
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=MachineRoute)
 
 
-# ---------------------------------------------------------------------------------------------- schemas
-
-
-class JobOut(BaseModel):
-    """A cutting job as the machine sees it now (``state`` is derived: a lost lease reads ``queued``)."""
-
-    id: int
-    state: CuttingJobState
-    stored_state: CuttingJobState
-    machine_id: str | None
-    lease_expires_at: datetime | None
-    attempts: int
-    max_attempts: int
-    failure_reason: str | None
-    material: str
-    container_kind: str
-    container_ref: str
-    pair_ids: list[int]
-    placements: list[dict[str, Any]]
-    placed_area_mm2: float
-    consumed_area_mm2: float
-    utilisation: float
-    as_of: datetime
-    files: dict[str, str] = Field(description="Download links of the cutter DXF and the HPGL .plt.")
-
-    @classmethod
-    def of(cls, job: CuttingJobStatus) -> JobOut:
-        data = asdict(job)
-        del data["dxf_artifact_id"], data["plt_artifact_id"]
-        return cls(**data, files={kind: f"/api/jobs/{job.id}/files/{kind}" for kind in ("dxf", "plt")})
-
-
-class LeaseIn(BaseModel):
-    lease_seconds: float = Field(
-        default=DEFAULT_LEASE_SECONDS, ge=MIN_LEASE_SECONDS, le=MAX_LEASE_SECONDS,
-        description="How long the job stays this machine's without another heartbeat.",
-    )  # fmt: skip
-
-
-class FailIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="What went wrong, for the operator.")
-
-
-class CompletedOut(BaseModel):
-    job: JobOut
-    first: bool = Field(description="False: the job was already done by this machine; nothing changed.")
-    events_added: int = Field(description="Pieces-cut tracking events stored by this call (0 on a repeat).")
-
-
-# ---------------------------------------------------------------------------------------------- queries
-
-
-def jobs_page(session: Session, state: CuttingJobState | None, after_id: int, limit: int, now: datetime) -> list[Any]:
-    """Jobs with id > ``after_id`` in their derived ``state`` at ``now`` (a held job whose lease ran out is
-    queued), by id, at most ``limit`` rows."""
-    held = (CuttingJobState.CLAIMED, CuttingJobState.CUTTING)
-    query = select(CuttingJob).where(CuttingJob.id > after_id).order_by(CuttingJob.id).limit(limit)
-    if state == CuttingJobState.QUEUED:
-        lost = and_(CuttingJob.state.in_(held), CuttingJob.lease_expires_at <= now)
-        query = query.where(or_(CuttingJob.state == CuttingJobState.QUEUED, lost))
-    elif state in held:
-        query = query.where(CuttingJob.state == state, CuttingJob.lease_expires_at > now)
-    elif state is not None:
-        query = query.where(CuttingJob.state == state)
-    return list(session.scalars(query).all())
-
-
 # ---------------------------------------------------------------------------------------------- routes
 
 
@@ -203,11 +127,11 @@ def claim_next_job(resources: ResourcesDep, machine: MachineDep, body: LeaseIn |
 @router.get("", response_model=Page[JobOut])
 def list_jobs(
     resources: ResourcesDep, machine: MachineDep, page: PageDep, state: CuttingJobState | None = None
-) -> Page[Any]:
+) -> Page[JobOut]:
     """Cutting jobs by id, optionally in one (derived) state; paginated with `limit` and `cursor`."""
     now = utc_now()
     with session_scope(resources.sessions) as session:
-        rows = jobs_page(session, state, page.after_id, page.limit + 1, now)
+        rows = repository.jobs_after(session, state, page.after_id, page.limit + 1, now)
         return page_of(rows, page, lambda row: JobOut.of(service.job_status(session, row.id, now)))
 
 

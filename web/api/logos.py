@@ -7,25 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import Response
-from pydantic import BaseModel, EmailStr
+from pydantic import EmailStr
 
 from manufacturing.db import repositories
 from manufacturing.db.session import session_scope
 from manufacturing.designs.logos import MAX_LOGO_BYTES, customer_logo, store_logo
 from web.api.auth import CustomerSideDep, acting_customer_email
 from web.api.deps import ResourcesDep
+from web.api.schemas.logos import LogoOut
 from web.api.uploads import read_upload_limited
 
 router = APIRouter(prefix="/api/logos", tags=["designs"])
-
-
-class LogoOut(BaseModel):
-    image_sha256: str
-    media_type: str
-    width_px: int
-    height_px: int
-    size_bytes: int
-    links: dict[str, str]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=LogoOut)

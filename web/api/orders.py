@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
-from pydantic import BaseModel, EmailStr
+from pydantic import EmailStr
 from sqlalchemy.orm import Session
 
 from configurator.options import parse_options
@@ -19,18 +19,11 @@ from manufacturing.pipeline.enqueue import enqueue_pipeline
 from manufacturing.pipeline.reports import describe_run
 from web.api.auth import CustomerSideDep, acting_customer_email, owns
 from web.api.deps import MAX_RECORD_ID, CeleryDep, ResourcesDep
+from web.api.schemas.orders import OrderOut, OrderPairOut, PlacedOrderOut
+from web.api.schemas.runs import RunOut
 from web.api.uploads import read_upload_limited
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
-
-
-class PlacedOrderOut(BaseModel):
-    order_number: str
-    design_id: int
-    foot_scan_id: int
-    pair_serials: list[str]
-    run_ids: list[int]
-    stages: list[str]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PlacedOrderOut)
@@ -79,15 +72,16 @@ async def create_order(
 
 
 @router.get("/{order_number}")
-def read_order(resources: ResourcesDep, principal: CustomerSideDep, order_number: str) -> dict[str, Any]:
+def read_order(resources: ResourcesDep, principal: CustomerSideDep, order_number: str) -> OrderOut:
     """The order, its pairs and each pair's pipeline runs."""
     with session_scope(resources.sessions) as session:
         order = owned_order(session, principal, order_number)
         pairs = []
         for pair in repositories.pairs_of_order(session, order.id):
-            runs = [describe_run(session, run.id) for run in repositories.runs_for_pair(session, pair.id)]
-            pairs.append({"serial": pair.serial, "design_id": pair.design_id, "runs": runs})
-        return {"order_number": order.number, "created_at": order.created_at.isoformat(), "pairs": pairs}
+            runs = [RunOut.model_validate(describe_run(session, run.id))
+                    for run in repositories.runs_for_pair(session, pair.id)]  # fmt: skip
+            pairs.append(OrderPairOut(serial=pair.serial, design_id=pair.design_id, runs=runs))
+        return OrderOut(order_number=order.number, created_at=order.created_at.isoformat(), pairs=pairs)
 
 
 def owned_order(session: Session, principal: Principal, order_number: str) -> Order:

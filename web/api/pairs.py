@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -22,6 +22,7 @@ from manufacturing.db.session import session_scope
 from web.api.auth import ShopFloorDep, requires
 from web.api.deps import ResourcesDep
 from web.api.pagination import PageDep, page_of
+from web.api.schemas.pairs import PairCountsOut, PairRowOut, PairsPageOut, TimelineOut
 
 # The workshop's view of every pair (pattern makers search it for orders); customers see their own pairs
 # through their orders.
@@ -60,25 +61,25 @@ FiltersDep = Annotated[PairFilters, Depends(pair_filters)]
 
 
 @router.get("")
-def read_pairs(resources: ResourcesDep, filters: FiltersDep, page: PageDep) -> dict[str, Any]:
+def read_pairs(resources: ResourcesDep, filters: FiltersDep, page: PageDep) -> PairsPageOut:
     """Pairs by id (oldest first) with their order, style, due date and derived state; `total` counts every pair
     that passes the filters. Paginated with `limit` and `cursor`."""
     with session_scope(resources.sessions) as session:
         rows, total = list_pairs(session, filters, page.after_id, page.limit)
-    listed = page_of(rows, page, lambda row: row.to_json(), row_id=lambda row: row.pair_id)
-    return {**listed.model_dump(), "total": total}
+    listed = page_of(rows, page, lambda row: PairRowOut.model_validate(row.to_json()), row_id=lambda row: row.pair_id)
+    return PairsPageOut(items=listed.items, limit=listed.limit, next_cursor=listed.next_cursor, total=total)
 
 
 @router.get("/summary")
-def read_pair_summary(resources: ResourcesDep, filters: FiltersDep) -> dict[str, Any]:
+def read_pair_summary(resources: ResourcesDep, filters: FiltersDep) -> PairCountsOut:
     """How many pairs are in each state (all states listed) and how many are overdue, for the filters other than
     `state`."""
     with session_scope(resources.sessions) as session:
-        return state_counts(session, filters)
+        return PairCountsOut.model_validate(state_counts(session, filters))
 
 
 @router.get("/{serial}/timeline")
-def read_timeline(resources: ResourcesDep, _staff: ShopFloorDep, serial: str) -> dict[str, Any]:
+def read_timeline(resources: ResourcesDep, _staff: ShopFloorDep, serial: str) -> TimelineOut:
     """Everything that happened to the pair, oldest first, and its progress now."""
     with session_scope(resources.sessions) as session:
-        return pair_timeline(session, serial)
+        return TimelineOut.model_validate(pair_timeline(session, serial))

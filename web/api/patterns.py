@@ -7,8 +7,6 @@ are the same for every design (``patterns.left.dxf``, ``patterns.right.plt``, ``
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
@@ -22,37 +20,19 @@ from manufacturing.pipeline.stages import PATTERNS_MAKE
 from manufacturing.states import StageState
 from web.api.auth import requires
 from web.api.deps import ResourcesDep
+from web.api.schemas.patterns import PATTERNS_PREFIX, OrderPatternsOut, PairPatternsOut, PatternFileOut
 
 # Pattern makers and staff (the cutting room); customers do not get the cutting files.
 router = APIRouter(prefix="/api/orders", tags=["patterns"],
                    dependencies=[Depends(requires(Capability.PATTERNS, Capability.SHOP_FLOOR))])  # fmt: skip
 
-KIND_PREFIX = "patterns."
 _DONE = (StageState.SUCCEEDED, StageState.REUSED)
 
 
 def _kinds(kind: str) -> set[str]:
     """The kinds a requested name may mean: itself, or itself with the prefix (``patterns.json`` is the
     report, whose kind is ``patterns.patterns.json``)."""
-    return {kind, f"{KIND_PREFIX}{kind}"}
-
-
-def _describe_file(order: Order, pair: Pair, artifact: Artifact) -> dict[str, Any]:
-    short = artifact.kind.removeprefix(KIND_PREFIX)
-    parts = short.split(".")
-    side = parts[0] if parts[0] in ("left", "right") else None
-    fmt = "strain" if ".strain." in f".{short}." else ("cutter.dxf" if short.endswith("cutter.dxf") else parts[-1])
-    return {
-        "kind": artifact.kind,
-        "side": side,
-        "format": "report" if short == "patterns.json" else fmt,
-        "filename": artifact.filename,
-        "media_type": artifact.media_type,
-        "size_bytes": artifact.size_bytes,
-        "sha256": artifact.sha256,
-        "url": f"/api/orders/{order.number}/patterns/{artifact.kind}?pair={pair.serial}",
-        "artifact_url": f"/api/artifacts/{artifact.id}/content",
-    }
+    return {kind, f"{PATTERNS_PREFIX}{kind}"}
 
 
 def pattern_artifacts(session: Session, pair: Pair) -> tuple[int | None, str, list[Artifact]]:
@@ -82,21 +62,18 @@ def _pairs(session: Session, order: Order, serial: str | None) -> list[Pair]:
 
 
 @router.get("/{order_number}/patterns")
-def list_patterns(resources: ResourcesDep, order_number: str) -> dict[str, Any]:
+def list_patterns(resources: ResourcesDep, order_number: str) -> OrderPatternsOut:
     """Each pair's pattern files with download links by kind, and the state of the stage that makes them."""
     with session_scope(resources.sessions) as session:
         order = repositories.get_order_by_number(session, order_number)
         pairs = []
         for pair in _pairs(session, order, None):
             run_id, state, files = pattern_artifacts(session, pair)
-            pairs.append({
-                "serial": pair.serial,
-                "design_id": pair.design_id,
-                "run_id": run_id,
-                "state": state,
-                "files": [_describe_file(order, pair, artifact) for artifact in files],
-            })  # fmt: skip
-        return {"order_number": order.number, "pairs": pairs}
+            pairs.append(PairPatternsOut(
+                serial=pair.serial, design_id=pair.design_id, run_id=run_id, state=state,
+                files=[PatternFileOut.of(order, pair, artifact) for artifact in files],
+            ))  # fmt: skip
+        return OrderPatternsOut(order_number=order.number, pairs=pairs)
 
 
 @router.get(

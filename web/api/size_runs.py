@@ -5,20 +5,18 @@ stored; the same request again reads the files back."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from geometry.errors import NotFoundError
 from manufacturing.accounts.roles import Capability
 from manufacturing.db import repositories
 from manufacturing.db.session import session_scope
-from manufacturing.patterns.size_run import KIND_PREFIX, MAX_SIZES, SizeRunRequest, make_size_run
+from manufacturing.patterns.size_run import SizeRunRequest, make_size_run
 from manufacturing.pipeline.resources import Resources
 from web.api.auth import requires
 from web.api.deps import ResourcesDep
+from web.api.schemas.patterns import SizeRunFileOut, SizeRunIn, SizeRunOut, SizeRunReportOut
 
 router = APIRouter(
     prefix="/api/orders",
@@ -27,16 +25,8 @@ router = APIRouter(
 )
 
 
-class SizeRunIn(BaseModel):
-    sizes: str = Field(min_length=1, max_length=200, description=f"`38-46` (every stock step) or `40,41,42.5`; at "
-                       f"most {MAX_SIZES} sizes.", examples=["40-42"])  # fmt: skip
-    system: str = Field("eu", max_length=16, description="Size system: eu, uk, us_men, us_women, mondopoint, cn, jp.")
-    side: str = Field("right", description="The foot: left or right.")
-    pair: str | None = Field(None, max_length=32, description="Pair serial; the order's first pair by default.")
-
-
 @router.post("/{order_number}/size-runs", status_code=status.HTTP_201_CREATED)
-def post_size_run(resources: ResourcesDep, order_number: str, body: SizeRunIn, response: Response) -> dict[str, Any]:
+def post_size_run(resources: ResourcesDep, order_number: str, body: SizeRunIn, response: Response) -> SizeRunOut:
     """Make (`201`) or read back (`200`) the size run of the pair's design on its last (the newest revision from fit
     feedback, else the fitted one). `409` before the pair's last is fitted; `422 invalid_size_run` for sizes that
     do not parse, an unknown system or side, more than the limit."""
@@ -49,7 +39,7 @@ def post_size_run(resources: ResourcesDep, order_number: str, body: SizeRunIn, r
 
 def _size_run(
     resources: Resources, order_number: str, serial: str | None, request: SizeRunRequest, response: Response
-) -> dict[str, Any]:
+) -> SizeRunOut:
     with session_scope(resources.sessions) as session:
         order = repositories.get_order_by_number(session, order_number)
         pairs = list(repositories.pairs_of_order(session, order.id))
@@ -59,11 +49,9 @@ def _size_run(
         pair = chosen[0]
         run = make_size_run(session, resources.store, pair, request)
         response.status_code = status.HTTP_201_CREATED if run.first else status.HTTP_200_OK
-        return {
-            "order_number": order.number, "pair_serial": pair.serial, "style": pair.design.style,
-            "sizes": list(request.sizes), "system": request.system, "side": request.side, "input_key": run.input_key,
-            "files": [{"kind": a.kind, "format": a.kind.removeprefix(KIND_PREFIX), "filename": a.filename,
-                       "media_type": a.media_type, "size_bytes": a.size_bytes, "sha256": a.sha256,
-                       "url": f"/api/artifacts/{a.id}/content"} for a in run.files],
-            "report": run.report, "first": run.first,
-        }  # fmt: skip
+        return SizeRunOut(
+            order_number=order.number, pair_serial=pair.serial, style=pair.design.style, sizes=list(request.sizes),
+            system=request.system, side=request.side, input_key=run.input_key,
+            files=[SizeRunFileOut.of(artifact) for artifact in run.files],
+            report=SizeRunReportOut.model_validate(run.report), first=run.first,
+        )  # fmt: skip

@@ -29,6 +29,7 @@ from manufacturing.tracking.service import pair_progress
 from web.api.auth import CustomerSideDep, ShopFloorDep, owns
 from web.api.deps import ResourcesDep
 from web.api.problems import install_problem_handlers
+from web.api.schemas.tracking import EtaOut, IngestOut, PairProgressWithEtaOut, PassportOut, VerificationOut
 
 router = APIRouter(tags=["tracking"])
 _learner_lock = threading.Lock()
@@ -53,35 +54,40 @@ def post_events(
     learner: LearnerDep,
     _staff: ShopFloorDep,
     body: Any = Body(..., description="One scan event (object) or a batch (array); see docs/tracking.md."),  # noqa: B008
-) -> dict[str, Any]:
+) -> IngestOut:
     """Store scan events idempotently by ``event_id`` (resending is harmless; order does not matter). The
     duration models learn from them just after, in the background (``observations`` is 0 here)."""
     events = parse_events(body, now=utc_now())
-    return ingest_committed(resources.sessions, events, learner=learner).to_json()
+    result = ingest_committed(resources.sessions, events, learner=learner)
+    if result.refused and not isinstance(body, list):  # one event: its refusal is the answer (422 or 409)
+        raise result.refused[0].error
+    return IngestOut.model_validate(result)
 
 
 @router.get("/api/pairs/{serial}/progress")
-def get_progress(resources: ResourcesDep, principal: CustomerSideDep, serial: str) -> dict[str, Any]:
+def get_progress(resources: ResourcesDep, principal: CustomerSideDep, serial: str) -> PairProgressWithEtaOut:
     """Where the pair is: its operations, progress and ETA (its customer's, or any for staff)."""
     with session_scope(resources.sessions) as session:
         pair = get_pair_by_serial(session, serial)
         if not owns(principal, pair.order.customer_id):
             raise NotFoundError(f"pair {serial} does not exist", serial=serial)
         eta = pair_eta(session, pair.id)
-        return {**pair_progress(session, serial), "eta": eta.to_json() if eta is not None else None}
+        progress = {**pair_progress(session, serial), "eta": eta.to_json() if eta is not None else None}
+        return PairProgressWithEtaOut.model_validate(progress)
 
 
 @router.get("/api/pairs/{serial}/ledger/verify")
-def get_verification(resources: ResourcesDep, serial: str) -> dict[str, Any]:
+def get_verification(resources: ResourcesDep, serial: str) -> VerificationOut:
     """Recompute the pair's chain, head, events and sealed day roots: ``ok`` false names every problem."""
     with session_scope(resources.sessions) as session:
-        return verify_pair(session, serial).to_json()
+        return VerificationOut.model_validate(verify_pair(session, serial).to_json())
 
 
 @router.get("/api/pairs/{serial}/dpp")
-def get_dpp(resources: ResourcesDep, serial: str, request: Request) -> dict[str, Any]:
+def get_dpp(resources: ResourcesDep, serial: str, request: Request) -> PassportOut:
+    """The pair's passport: identity, materials and lots, each process step, and the ledger's proof."""
     with session_scope(resources.sessions) as session:
-        return export_dpp(session, serial, str(request.base_url))
+        return PassportOut.model_validate(export_dpp(session, serial, str(request.base_url)))
 
 
 @router.get("/api/pairs/{serial}/qr.svg", response_class=Response)
@@ -92,10 +98,10 @@ def get_qr(resources: ResourcesDep, serial: str, request: Request) -> Response:
 
 
 @router.get("/api/tracking/alerts")
-def get_alerts(resources: ResourcesDep, _staff: ShopFloorDep, now: datetime | None = None) -> list[dict[str, Any]]:
+def get_alerts(resources: ResourcesDep, _staff: ShopFloorDep, now: datetime | None = None) -> list[EtaOut]:
     """Open pairs whose ETA passes their due date, with the bottleneck operation."""
     with session_scope(resources.sessions) as session:
-        return [a.to_json() for a in delay_alerts(session, now)]
+        return [EtaOut.model_validate(a.to_json()) for a in delay_alerts(session, now)]
 
 
 def create_tracking_app(settings: Settings | None = None) -> FastAPI:

@@ -12,10 +12,6 @@ import typer
 
 from web.cli.database import session_factory
 
-user_app = typer.Typer(
-    help="Accounts: add staff, pattern makers and administrators; list; disable.", no_args_is_help=True
-)
-
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
@@ -24,7 +20,6 @@ def _password(from_stdin: bool) -> str:
     return password
 
 
-@user_app.command("add")
 def add_user(
     email: Annotated[str, typer.Argument(help="The person's e-mail address (their sign-in name).")],
     role: Annotated[str, typer.Option(help="customer, staff, pattern_maker or admin.")] = "staff",
@@ -44,7 +39,6 @@ def add_user(
     typer.echo(f"added {principal.email} ({principal.role.value})")
 
 
-@user_app.command("list")
 def list_users(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Every account with its role."""
     from manufacturing.accounts.service import list_accounts
@@ -59,7 +53,6 @@ def list_users(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
         typer.echo(f"{row['email']:40s} {row['role']}")
 
 
-@user_app.command("disable")
 def disable_user(email: Annotated[str, typer.Argument(help="The account's e-mail address.")]) -> None:
     """Disable an account: it cannot sign in and its sessions end."""
     from manufacturing.accounts.service import disable
@@ -70,7 +63,6 @@ def disable_user(email: Annotated[str, typer.Argument(help="The account's e-mail
     typer.echo(f"disabled {email}")
 
 
-@user_app.command("password")
 def change_password(
     email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,

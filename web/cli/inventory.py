@@ -11,12 +11,6 @@ import typer
 
 from web.cli.database import session_factory
 
-inventory_app = typer.Typer(help="Stock, reorder points and purchasing.", no_args_is_help=True)
-po_app = typer.Typer(
-    help="Purchase orders: place (from the suggestions or by hand), receive, list.", no_args_is_help=True
-)
-inventory_app.add_typer(po_app, name="po")
-
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ServiceLevel = Annotated[float, typer.Option(help="Cycle service level the safety stock is sized for (0.5–0.999).")]
 HistoryDays = Annotated[int, typer.Option(help="Days of released work orders the demand is measured over.", min=1)]
@@ -31,7 +25,6 @@ def _qty(value: float) -> str:
     return f"{value:,.3f}".replace(",", " ")
 
 
-@inventory_app.command("stock")
 def stock_command(
     material: Annotated[str | None, typer.Option(help="Only this material (catalogue id).")] = None,
     all_materials: Annotated[bool, typer.Option("--all", help="Also the materials with no stock at all.")] = False,
@@ -69,7 +62,6 @@ def stock_command(
         )
 
 
-@inventory_app.command("receive")
 def receive_command(
     material: Annotated[str, typer.Argument(help="Catalogue material id, e.g. full-grain-cowhide-b.")],
     quantity: Annotated[float, typer.Argument(help="Quantity in the material's unit (m², pairs, m, pieces, g).")],
@@ -112,7 +104,6 @@ def receive_command(
         typer.echo(f"still waiting: work orders {', '.join(map(str, received['still_waiting']))}")
 
 
-@inventory_app.command("reorder")
 def reorder_command(
     service_level: ServiceLevel = 0.95,
     history_days: HistoryDays = 90,
@@ -153,7 +144,6 @@ def reorder_command(
         )
 
 
-@inventory_app.command("suggest")
 def suggest_command(
     service_level: ServiceLevel = 0.95,
     history_days: HistoryDays = 90,
@@ -186,7 +176,6 @@ def suggest_command(
             )
 
 
-@inventory_app.command("shortages")
 def shortages_command(as_json: JsonOption = False) -> None:
     """Work orders waiting for material, earliest due first, with what each is short of."""
     from manufacturing.db.session import session_scope
@@ -216,7 +205,6 @@ def _parse_lines(lines: list[str]) -> list[tuple[str, float]]:
     return out
 
 
-@po_app.command("place")
 def po_place_command(
     supplier: Annotated[
         str | None, typer.Option(help="Only this supplier's suggestion, or the supplier of --line.")
@@ -252,7 +240,6 @@ def po_place_command(
         )
 
 
-@po_app.command("receive")
 def po_receive_command(
     number: Annotated[str, typer.Argument(help="The purchase order's number (PO-000001) or id.")],
     batch: Annotated[str | None, typer.Option(help="The supplier's batch (default: the order number).")] = None,
@@ -279,7 +266,6 @@ def po_receive_command(
         typer.echo(f"reserved for work orders {', '.join(map(str, receipt['reserved_work_orders']))}")
 
 
-@po_app.command("list")
 def po_list_command(as_json: JsonOption = False) -> None:
     """Every purchase order with its derived state (open, partly received, received, cancelled)."""
     from manufacturing.db.session import session_scope

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-last_app = typer.Typer(help="Lasts: fit to a foot, pose, grade, export.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from lasts.measurements import Measurements
+    from lasts.side import Side
 
 MAX_MEASUREMENTS_BYTES = 1_000_000
 
@@ -47,11 +49,13 @@ class GradeModeChoice(StrEnum):
     ALLOMETRIC = "allometric"
 
 
-def _read_measurements(path: Path) -> tuple[dict[str, float | None], str | None]:
-    """A measurements JSON: ``cspms scan measure --json`` output, or a flat ``{key_mm: value}`` object."""
+def _read_measurements(path: Path, side: Side | None) -> Measurements:
+    """A measurements JSON: ``cspms scan measure --json`` output, or a flat ``{key_mm: value}`` object; the
+    foot's side is ``side`` when given, else the JSON's."""
     from geometry.errors import InputError
+    from lasts.measurements import MeasurementsError, measurements_from_json
     from manufacturing.settings import get_settings
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
     data = read_input_file(path, min(MAX_MEASUREMENTS_BYTES, get_settings().max_upload_bytes))
     try:
@@ -63,17 +67,15 @@ def _read_measurements(path: Path) -> tuple[dict[str, float | None], str | None]
     values = record.get("measurements", record)
     if not isinstance(values, dict):
         raise InputError(f"{path.name}: 'measurements' is not an object", path=str(path))
-    foot: dict[str, float | None] = {}
-    for key, value in values.items():
-        if key.endswith("_mm"):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-                raise InputError(f"{path.name}: {key} is {value!r}, not a number of mm", path=str(path))
-            foot[key] = None if value is None else float(value)
-    side = record.get("side")
-    return foot, side if isinstance(side, str) else None
+    foot_side = side if side is not None else record.get("side")
+    if foot_side is None:
+        raise InputError("the measurements name no side: give --side left or --side right")
+    try:
+        return measurements_from_json(values, foot_side)
+    except MeasurementsError as exc:
+        raise InputError(f"{path.name}: {exc.message}", path=str(path)) from None
 
 
-@last_app.command("fit")
 def fit(
     out: Annotated[Path, typer.Option(help="Folder to write the last's files and last.json to.")],
     scan: Annotated[Path | None, typer.Option(help="Foot scan (any format `cspms scan measure` reads).")] = None,
@@ -94,31 +96,31 @@ def fit(
     """Fit a last to a foot: targets from the fit rules, the solved last, posed; meshes, drawing, report."""
     from geometry.errors import InputError
     from lasts.fitted import fitted_last, last_files
+    from lasts.fitting import FitPreference
     from lasts.model import ToeShape
+    from lasts.side import Side
 
     if (scan is None) == (measurements is None):
         raise InputError("give exactly one of --scan and --measurements")
+    given_side = None if side is SideChoice.AUTO else Side(side.value)
     foot_vertices = foot_faces = None
     if scan is not None:
         from lasts.scans import IngestOptions, ingest_scan
         from manufacturing.settings import get_settings
-        from web.cli.main import read_input_file
+        from web.cli.inputs import read_input_file
 
-        options = IngestOptions(side=side.value)
+        options = IngestOptions(side=given_side or "auto")  # a given side is the foot's side
         foot = ingest_scan(read_input_file(scan, get_settings().max_upload_bytes), scan.name, options)
-        values, foot_side = foot.measurements.values(), foot.side
+        measured = foot.record()
         foot_vertices, foot_faces = foot.surface.vertices, foot.surface.faces
     else:
         assert measurements is not None
-        values, json_side = _read_measurements(measurements)
-        foot_side = side.value if side is not SideChoice.AUTO else json_side
-        if foot_side not in ("left", "right"):
-            raise InputError("the measurements name no side: give --side left or --side right")
-    if side is not SideChoice.AUTO:
-        foot_side = side.value
+        measured = _read_measurements(measurements, given_side)
+    foot_side = measured.side
     shape = None if toe_shape is ToeChoice.STYLE else ToeShape(toe_shape.value)
-    result = fitted_last(values, foot_side, style.value, fit_preference.value, shape, foot_vertices)  # type: ignore[arg-type]
-    files = last_files(result, name, foot_vertices, foot_faces, values.get("foot_length_mm"))
+    fit = FitPreference(fit_preference.value)
+    result = fitted_last(measured.values_mm, foot_side, style.value, fit, shape, foot_vertices)
+    files = last_files(result, name, foot_vertices, foot_faces, measured.values_mm["foot_length_mm"])
     out.mkdir(parents=True, exist_ok=True)
     for file_name, data in files.items():
         (out / file_name).write_bytes(data)
@@ -139,7 +141,6 @@ def fit(
     typer.echo(f"wrote {len(files)} files to {out}")
 
 
-@last_app.command("grade")
 def grade(
     last: Annotated[Path, typer.Argument(help="The base last: its .params.json, or the last.json of `last fit`.")],
     sizes: Annotated[str, typer.Option(help="Size run: 38-46 (every stock step), or 40,41,42.")],
@@ -163,7 +164,7 @@ def grade(
     from lasts.model import LastParameters
     from lasts.pose import pose_last
     from manufacturing.settings import get_settings
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
     raw = read_input_file(last, min(MAX_MEASUREMENTS_BYTES, get_settings().max_upload_bytes))
     try:

@@ -1,21 +1,14 @@
-"""``cspms nest``: nest pieces on a strip (rolls, sheets) or on hides (leather), and ``cspms bench nesting``."""
+"""``cspms nest``: nest pieces on a strip (rolls, sheets) or on hides (leather)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-nest_app = typer.Typer(
-    help="Nesting: strip packing for rolls and sheets, hide nesting for leather.", no_args_is_help=True
-)
 
-SHARED_NESTING = Path("../shared/data/nesting")
-
-
-@nest_app.command("strip")
 def nest_strip_command(
     instance: Annotated[Path, typer.Argument(help="Strip instance, jagua-rs / sparrow JSON.")],
     seconds: Annotated[int, typer.Option(help="Time budget in seconds.", min=1)] = 10,
@@ -41,7 +34,6 @@ def nest_strip_command(
     )
 
 
-@nest_app.command("hides")
 def nest_hides_command(
     instance: Annotated[Path, typer.Argument(help="Hide instance, OR-Datasets (Baldacci) JSON, mm.")],
     seconds: Annotated[float, typer.Option(help="Time budget in seconds.", min=0.1)] = 10.0,
@@ -76,62 +68,3 @@ def nest_hides_command(
     )
     unplaced = record["unplaced"]
     typer.echo("  all demand placed" if not unplaced else f"  unplaced: {unplaced}")
-
-
-def bench_nesting_command(
-    seconds: Annotated[
-        list[float] | None, typer.Option(help="Strip time budgets in seconds (repeat the option).")
-    ] = None,
-    hide_seconds: Annotated[float, typer.Option(help="Time budget per hide run, seconds.")] = 60.0,
-    data: Annotated[Path, typer.Option(help="shared/data/nesting folder.")] = SHARED_NESTING,
-    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
-    only: Annotated[
-        str | None, typer.Option(help="Run only one part: 'style-pairs' (20 derby pairs on one Scarpa hide).")
-    ] = None,
-    style_pairs_seconds: Annotated[
-        float, typer.Option(help="Time budget for the 20 style pairs on one hide, seconds.", min=0.1)
-    ] = 45.0,
-    svg: Annotated[Path | None, typer.Option(help="Also draw the style-pairs hide layout here (SVG).")] = None,
-) -> None:
-    """Strip density against the best known (ESICUP), hide utilisation against bottom-left fill (Baldacci),
-    and 20 pairs of our own derby pieces on one real hide."""
-    from geometry.errors import InputError
-    from manufacturing.nesting.bench import run_nesting_benchmark
-
-    if not data.is_dir():
-        raise InputError(f"{data} does not exist (clone shared/ beside the repository)", path=str(data))
-    if only not in (None, "style-pairs"):
-        raise typer.BadParameter("--only takes 'style-pairs'", param_hint="--only")
-    report: dict[str, Any] = run_nesting_benchmark(
-        data,
-        tuple(seconds or (10.0, 60.0)),
-        hide_seconds,
-        progress=lambda step: typer.echo(step, err=True),
-        style_pairs_seconds=style_pairs_seconds,
-        style_pairs_svg=svg,
-        only=only,
-    )
-    text = json.dumps(report, indent=2)
-    if out is not None:
-        out.write_text(text)
-    if as_json:
-        typer.echo(text)
-        return
-    for row in report.get("strip", []):
-        typer.echo(
-            f"strip {row['instance']:8s} {row['seconds']:>4g} s: density {row['density']:.2%} "
-            f"(best {row['best_density']:.2%}, {row['points_below_best']} points below)"
-        )
-    for row in report.get("hides", []):
-        listed, raised = row["listed_demand"], row["raised_demand"]
-        typer.echo(
-            f"hides {row['instance']}: listed demand {listed['placed']}/{listed['pieces']} placed; "
-            f"×{raised['factor']:g}: {raised['utilisation']:.2%} vs bottom-left {raised['bottom_left_utilisation']:.2%}"
-        )
-    pairs = report["style_pairs_on_hide"]
-    typer.echo(
-        f"style pairs ({pairs['style']} {pairs['size']}) on {pairs['hide']}: {pairs['pairs_placed']}/"
-        f"{pairs['pairs_ordered']} pairs, {pairs['pieces_placed']} pieces, {pairs['utilisation']:.2%} of the usable "
-        f"hide, consumed {pairs['consumed_hide_area_mm2'] / 1e6:.3f} m², {pairs['wall_seconds']} s"
-    )

@@ -1,4 +1,4 @@
-"""``cspms pattern``: check and convert pattern files; ``bench_patterns_command`` is ``cspms bench patterns``."""
+"""``cspms pattern``: check and convert pattern files."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-pattern_app = typer.Typer(
-    help="Pattern files: ASTM/AAMA DXF in, cutter DXF / HPGL / SVG / PDF out.", no_args_is_help=True
-)
 
 MAX_PATTERN_BYTES = 64 * 1024 * 1024
 
@@ -25,12 +21,11 @@ class ConvertTarget(StrEnum):
 
 def _read_pattern(file: Path) -> Any:
     from geometry.exchange.astm_dxf import read_astm_dxf
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
     return read_astm_dxf(read_input_file(file, MAX_PATTERN_BYTES), file.name)
 
 
-@pattern_app.command("check")
 def check(
     file: Annotated[Path, typer.Argument(help="ASTM D6673 / AAMA pattern DXF.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -87,7 +82,6 @@ def check(
         typer.echo(f"  warning: {line}")
 
 
-@pattern_app.command("convert")
 def convert(
     file: Annotated[Path, typer.Argument(help="ASTM D6673 / AAMA pattern DXF.")],
     to: Annotated[ConvertTarget, typer.Option("--to", help="plt (HPGL), dxf-cutter (plain DXF), svg or pdf.")],
@@ -116,36 +110,3 @@ def convert(
     else:
         out.write_bytes(pattern_pdf(placed, title))
     typer.echo(f"{out}: {len(placed)} pieces as {to.value}")
-
-
-def bench_patterns_command(
-    repeats: Annotated[int, typer.Option(help="Timed runs; the best counts.", min=1)] = 3,
-    scan: Annotated[
-        Path | None, typer.Option(help="Foot scan for the real style run (default: the FIND foot); 'none' skips it.")
-    ] = Path("../shared/data/feet/find_template.obj"),
-    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
-) -> None:
-    """Pattern files: write and read a graded derby run (9 sizes × 8 pieces) as ASTM DXF; file sizes."""
-    from geometry.exchange.pattern_bench import run_pattern_benchmark
-
-    report = run_pattern_benchmark(repeats=repeats)
-    if scan is not None and scan.name != "none":
-        from manufacturing.patterns.bench import run_style_run_benchmark
-
-        report["style_size_run"] = run_style_run_benchmark(scan, repeats=repeats)
-    text = json.dumps(report, indent=2)
-    if out is not None:
-        out.write_text(text)
-    if as_json:
-        typer.echo(text)
-        return
-    typer.echo(
-        f"{report['blocks']} blocks ({report['sizes']} sizes × {report['pieces_per_size']} pieces): "
-        f"write {report['write_seconds']} s (≤ {report['write_target_seconds']}), "
-        f"read {report['read_seconds']} s (≤ {report['read_target_seconds']}), "
-        f"round trip {report['round_trip_max_error_mm']} mm, audit errors {report['audit_errors']}, "
-        f"meets targets: {report['meets_targets']}"
-    )
-    for name, size in report["file_bytes"].items():
-        typer.echo(f"  {name:<24} {size:>10} bytes")

@@ -1,4 +1,4 @@
-"""``cspms schedule`` (synthetic orders on a synthetic factory: plan, ETAs, Gantt) and ``cspms bench schedule``."""
+"""``cspms schedule``: synthetic orders on a synthetic factory: plan, ETAs, Gantt."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ def schedule_command(
     out: Annotated[Path | None, typer.Option(help="Write the Gantt chart here (SVG).")] = None,
 ) -> None:
     """Schedule synthetic pairs (styles and options mixed) with CP-SAT, EDD and ATC as baselines."""
-    from manufacturing.planning.bench import schedule_report, synthetic_instance
     from manufacturing.planning.gantt import gantt_svg
     from manufacturing.planning.scheduling import solve, validate_schedule
+    from manufacturing.planning.synthetic import schedule_report, synthetic_instance
 
     instance, factory = synthetic_instance(orders, seed, work_centres, options=True)
     schedule = solve(instance, time_limit_s=seconds)
@@ -51,29 +51,3 @@ def schedule_command(
     )
     if out is not None:
         typer.echo(f"gantt: {out}")
-
-
-def bench_schedule_command(
-    pairs: Annotated[int, typer.Option(help="Pairs, 8 operations each.", min=1)] = 300,
-    work_centres: Annotated[int, typer.Option(help="Work centres.", min=8)] = 20,
-    seconds: Annotated[float, typer.Option(help="Time limit, seconds (model build included).", min=0.5)] = 10.0,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 2026,
-    out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
-) -> None:
-    """300 pairs × 8 operations on 20 work centres within 10 s: CP-SAT against EDD, ATC and its own bound."""
-    from manufacturing.planning.bench import run_schedule_benchmark
-
-    report = run_schedule_benchmark(pairs, work_centres, seconds, seed)
-    text = json.dumps(report, indent=2)
-    if out is not None:
-        out.write_text(text)
-    if as_json:
-        typer.echo(text)
-        return
-    wt = report["weighted_tardiness"]
-    typer.echo(
-        f"{report['pairs']} pairs × {report['operations_per_pair']} ops on {report['work_centres']} centres in "
-        f"{report['wall_s']} s ({report['method']}, {report['status']}): weighted tardiness {wt['cp_sat']} "
-        f"(EDD {wt['edd']}, ATC {wt['atc']}, bound {wt['cp_sat_bound']}), valid {report['valid']}"
-    )

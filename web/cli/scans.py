@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
-
-scan_app = typer.Typer(help="Foot scans: clean, orient and measure.", no_args_is_help=True)
 
 
 class UnitsChoice(StrEnum):
@@ -26,7 +24,6 @@ class SideChoice(StrEnum):
     RIGHT = "right"
 
 
-@scan_app.command("measure")
 def measure(
     file: Annotated[Path, typer.Argument(help="Scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ/ASC or PCD.")],
     units: Annotated[UnitsChoice, typer.Option(help="File units; auto tells them from the foot's size.")] = (
@@ -42,11 +39,13 @@ def measure(
     """Measure a foot scan: side, units, landmarks and every measurement in mm."""
     from lasts.scans import IngestOptions, ingest_scan
     from lasts.sheet import measurement_sheet_svg
+    from lasts.side import Side
     from manufacturing.settings import get_settings
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
     data = read_input_file(file, get_settings().max_upload_bytes)
-    foot = ingest_scan(data, file.name, IngestOptions(units=units.value, side=side.value, cut_height=cut_height))
+    foot_side: Side | Literal["auto"] = "auto" if side is SideChoice.AUTO else Side(side.value)
+    foot = ingest_scan(data, file.name, IngestOptions(units=units.value, side=foot_side, cut_height=cut_height))
     if sheet is not None:
         svg = measurement_sheet_svg(foot.surface.vertices, foot.landmarks, foot.measurements, file.name, foot.side)
         sheet.write_text(svg)

@@ -11,13 +11,10 @@ import typer
 from lasts.sizes import SIZE_SYSTEMS
 from web.cli.scans import SideChoice, UnitsChoice
 
-size_app = typer.Typer(help="Shoe sizes: convert between systems, size a foot.", no_args_is_help=True)
-
 MAX_MEASUREMENTS_BYTES = 1024 * 1024
 ALL = "all"
 
 
-@size_app.command("convert")
 def convert(
     size: Annotated[float, typer.Argument(help="The size to convert, e.g. 42 or 8.5.")],
     from_system: Annotated[str, typer.Option("--from", help=f"System of SIZE: {', '.join(SIZE_SYSTEMS)}.")],
@@ -41,7 +38,6 @@ def convert(
     typer.echo(f"foot length {length_mm:.1f} mm")
 
 
-@size_app.command("for")
 def size_for(
     scan: Annotated[Path | None, typer.Option(help="Foot scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ.")] = None,
     measurements: Annotated[
@@ -96,7 +92,7 @@ def _systems(choice: str, exclude: str | None = None) -> list[str]:
 def _foot_from_scan(scan: Path, units: UnitsChoice, side: SideChoice) -> dict[str, Any]:
     from lasts.scans import IngestOptions, ingest_scan
     from manufacturing.settings import get_settings
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
     data = read_input_file(scan, get_settings().max_upload_bytes)
     measured = ingest_scan(data, scan.name, IngestOptions(units=units.value, side=side.value))
@@ -112,7 +108,7 @@ def _foot_from_scan(scan: Path, units: UnitsChoice, side: SideChoice) -> dict[st
 
 def _foot_from_measurements(path: Path) -> dict[str, Any]:
     from geometry.errors import InputError
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
     try:
         record = json.loads(read_input_file(path, MAX_MEASUREMENTS_BYTES))

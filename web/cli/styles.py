@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from web.cli.lasts import FitChoice, StyleChoice
 
-style_app = typer.Typer(help="Styles: list them, lay one on a last and make its patterns.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from lasts.fitting import FitPreference
+    from lasts.model import LastParameters
+    from lasts.side import Side
 
-PATTERN_FACE_COUNT = 20_000  # the last's mesh for pattern making (pieces are remeshed evenly anyway)
 STYLE_SHEET_FACE_COUNT = 3_000
 
 
-@style_app.command("list")
 def list_styles(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Every style with its pieces, material slots and laps."""
     from configurator.styles.library import STYLES
 
-    styles = []
+    styles: list[dict[str, Any]] = []
     for make in STYLES.values():
         style = make()
         styles.append({
@@ -36,12 +37,11 @@ def list_styles(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
     if as_json:
         typer.echo(json.dumps(styles, indent=2))
         return
-    for style in styles:
-        names = ", ".join(p["name"] for p in style["pieces"])
-        typer.echo(f"{style['name']:<16} {style['title']}: {names}")
+    for entry in styles:
+        names = ", ".join(p["name"] for p in entry["pieces"])
+        typer.echo(f"{entry['name']:<16} {entry['title']}: {names}")
 
 
-@style_app.command("flatten")
 def flatten(
     out: Annotated[Path, typer.Option(help="Folder for the pattern files and the report.")],
     style: Annotated[StyleChoice, typer.Option(help="Style to lay on the lasts.")] = StyleChoice.DERBY,
@@ -59,10 +59,10 @@ def flatten(
 ) -> None:
     """A pair's pattern pieces: the style cut on each foot's last, flattened with a strain report, seams
     equalised, allowances added; ASTM DXF, cutter DXF and PLT, SVG, tiled PDF and strain maps per foot."""
-    from configurator.pattern_making import flatten_pair
+    from configurator.pattern_lasts import flatten_on_lasts, pair_lasts
     from configurator.style_sheet import style_sheet_svg
-    from configurator.styles.library import STYLES
     from geometry.errors import InputError
+    from lasts.fitting import FitPreference
     from lasts.model import build_last
     from lasts.pose import pose_last
     from manufacturing.patterns.files import pair_files
@@ -72,13 +72,17 @@ def flatten(
     sources = scan or last or []
     if len(sources) > 2:
         raise InputError(f"{len(sources)} files: a pair has two feet")
-    lasts = lasts_from_scans(sources, style.value, fit_preference.value) if scan else lasts_from_files(sources)
-    pair = flatten_pair(STYLES[style.value](), lasts["left"], lasts["right"], size)
+    if scan:
+        params = last_parameters_from_scans(sources, style.value, FitPreference(fit_preference.value))
+    else:
+        params = last_parameters_from_files(sources)
+    lasts = pair_lasts(params)
+    pair = flatten_on_lasts(style.value, lasts, size)
     stem = f"{style.value}-{size}"
     files = pair_files(pair, size, stem)
-    for side, flat in (("left", pair.left), ("right", pair.right)):
+    for side, flat, foot_last in (("left", pair.left, lasts.left), ("right", pair.right, lasts.right)):
         # The pieces on a coarse copy of the foot's last: a picture, not geometry.
-        coarse = pose_last(build_last(lasts[side].params, STYLE_SHEET_FACE_COUNT))
+        coarse = pose_last(build_last(foot_last.params, STYLE_SHEET_FACE_COUNT))
         files[f"{stem}-{side}.style.svg"] = style_sheet_svg(flat.style, coarse).encode()
     out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
@@ -104,34 +108,33 @@ def flatten(
     typer.echo(f"wrote {len(files)} files to {out}{' (left mirrored from right)' if pair.mirrored else ''}")
 
 
-def lasts_from_scans(paths: list[Path], style: str, fit: str) -> dict[str, Any]:
-    """Each scanned foot's own fitted, posed last (one scan: its last and the mirror image for the other)."""
+def last_parameters_from_scans(paths: list[Path], style: str, fit: FitPreference) -> dict[Side, LastParameters]:
+    """Each scanned foot's own fitted last, by side (one scan: one side; ``pair_lasts`` mirrors it)."""
     from lasts.fitted import fitted_last
-    from lasts.pose import pose_last
     from lasts.scans import ingest_scan
     from manufacturing.settings import get_settings
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
-    lasts: dict[str, Any] = {}
+    params: dict[Side, LastParameters] = {}
     for path in paths:
         foot = ingest_scan(read_input_file(path, get_settings().max_upload_bytes), path.name)
-        if foot.side in lasts:
+        if foot.side in params:
             from geometry.errors import InputError
 
             raise InputError(f"two {foot.side} feet: give one left and one right scan")
-        result = fitted_last(foot.measurements.values(), foot.side, style, fit)  # type: ignore[arg-type]
-        lasts[foot.side] = _pattern_last(result.fit.last.params, pose_last)
-    return _pair_of(lasts)
+        measured = foot.record()
+        params[foot.side] = fitted_last(measured.values_mm, measured.side, style, fit).fit.last.params
+    return params
 
 
-def lasts_from_files(paths: list[Path]) -> dict[str, Any]:
+def last_parameters_from_files(paths: list[Path]) -> dict[Side, LastParameters]:
+    """Each given last's parameters, by side (a .params.json or a last.json)."""
     from geometry.errors import InputError
     from lasts.model import LastParameters
-    from lasts.pose import pose_last
     from manufacturing.settings import get_settings
-    from web.cli.main import read_input_file
+    from web.cli.inputs import read_input_file
 
-    lasts: dict[str, Any] = {}
+    by_side: dict[Side, LastParameters] = {}
     for path in paths:
         try:
             record = json.loads(read_input_file(path, get_settings().max_upload_bytes))
@@ -140,27 +143,7 @@ def lasts_from_files(paths: list[Path]) -> dict[str, Any]:
         if not isinstance(record, dict):
             raise InputError(f"{path.name} holds no last parameters")
         params = LastParameters.from_dict(record.get("parameters", record))
-        if params.side in lasts:
+        if params.side in by_side:
             raise InputError(f"two {params.side} lasts: give one left and one right")
-        lasts[params.side] = _pattern_last(params, pose_last)
-    return _pair_of(lasts)
-
-
-def _pattern_last(params: Any, pose_last: Any) -> Any:
-    from lasts.model import build_last
-
-    return pose_last(build_last(params, PATTERN_FACE_COUNT))
-
-
-def _pair_of(lasts: dict[str, Any]) -> dict[str, Any]:
-    """Both feet: a missing one is the other's mirror image (same parameters, other side)."""
-    from dataclasses import replace
-
-    from lasts.model import build_last
-    from lasts.pose import pose_last
-
-    for side, other in (("left", "right"), ("right", "left")):
-        if side not in lasts:
-            params = replace(lasts[other].params, side=side)
-            lasts[side] = pose_last(build_last(params, PATTERN_FACE_COUNT))
-    return lasts
+        by_side[params.side] = params
+    return by_side

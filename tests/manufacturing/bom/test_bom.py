@@ -6,16 +6,15 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Polygon
 
+from benchmarks.bom import line_consistency_pct
 from configurator.options import parse_options
 from configurator.pattern_making import PairFlattening, flatten_pair
 from configurator.styles.library import STYLES
 from geometry.errors import InputError
 from lasts.model import build_last
 from lasts.pose import pose_last
-from manufacturing.bom.bench import line_consistency_pct, run_bom_benchmark
 from manufacturing.bom.bom import BomRules, base_piece_name, build_bom
 from manufacturing.bom.cost import QuoteRules, quote, standard_operations
-from manufacturing.materials.catalogue import default_catalogue
 from tests.lasts.last_samples import FIND_LIKE
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -164,9 +163,3 @@ def test_quote_is_materials_plus_labour_plus_overhead_over_margin(derby: PairFla
     assert routed.labour_eur == pytest.approx(6.0 + 12.0)
     with pytest.raises(InputError):
         quote(bom, [("cutting", -1.0, 30.0)])
-
-
-def test_the_benchmark_meets_its_targets(derby: PairFlattening) -> None:
-    report = run_bom_benchmark({"derby": (_options("derby"), derby, 41.0)}, repeats=5)
-    assert report["meets_targets"], report
-    assert default_catalogue().currency == "EUR"

@@ -11,6 +11,7 @@ import pytest
 from shapely.geometry import Polygon, box
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchmarks.pattern_samples import quarter, toe_cap, vamp
 from geometry.pattern import PatternPiece
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.cutting.plan import CutPiece
@@ -28,7 +29,6 @@ from manufacturing.nesting.model import (
     StripLayout,
     StripPlacement,
 )
-from tests.geometry.pattern_samples import quarter, toe_cap, vamp
 from tests.manufacturing.inventory.stock import stock_up
 
 T0 = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)

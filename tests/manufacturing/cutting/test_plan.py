@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import Polygon
 
+from benchmarks.pattern_samples import quarter, vamp
 from manufacturing.cutting.errors import CutPlanError
 from manufacturing.cutting.plan import CutPiece, mirrored_pattern, placed_patterns, plan_hide_nest, plan_strip_nest
 from manufacturing.nesting.model import transform_polygon
 from manufacturing.states import ContainerKind
-from tests.geometry.pattern_samples import quarter, vamp
 from tests.manufacturing.cutting.conftest import hide_nest, pair_pieces, strip_nest
 
 

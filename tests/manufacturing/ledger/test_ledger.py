@@ -7,13 +7,13 @@ from datetime import timedelta
 from lxml import etree
 from sqlalchemy import delete
 
+from benchmarks.tracking import sample_chain, tamper_campaign
 from manufacturing.boards.passport import export_dpp
 from manufacturing.db.models import LedgerEntry, LedgerHead, TrackingEvent
 from manufacturing.db.session import session_scope
 from manufacturing.ledger.ledger import merkle_proof, merkle_root, verify_proof
 from manufacturing.ledger.qr import label_qr_svg
 from manufacturing.ledger.service import seal_days, verify_pair
-from manufacturing.tracking.bench import sample_chain, tamper_campaign
 from manufacturing.tracking.events import parse_events
 from manufacturing.tracking.ingest import ingest_committed
 from tests.manufacturing.tracking.shop import T0, Shop, full_run

@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import select
 
+from benchmarks.pipeline import WorkerProcess, audit
 from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
-from manufacturing.pipeline.bench import WorkerProcess, audit
 from manufacturing.pipeline.resources import Resources
 from manufacturing.states import RunState, StageState
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from benchmarks.pipeline import WorkerProcess, audit, place_and_enqueue
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
-from manufacturing.pipeline.bench import WorkerProcess, audit, place_and_enqueue
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.private_brokers import PrivateRedis, free_port
 from manufacturing.pipeline.resources import Resources, build_resources

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from benchmarks.pipeline import WorkerProcess, place_and_enqueue
 from geometry.errors import ConfigurationError
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import StageRun
 from manufacturing.db.session import session_scope
-from manufacturing.pipeline.bench import WorkerProcess, place_and_enqueue
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.private_brokers import PrivateRabbitVhost
 from manufacturing.pipeline.resources import Resources, build_resources

@@ -11,8 +11,8 @@ from manufacturing.db.session import session_scope
 from manufacturing.pipeline.local import run_pipeline_in_process
 from manufacturing.pipeline.reports import describe_run
 from manufacturing.pipeline.resources import Resources
-from manufacturing.pipeline.runner import derive_run_state
-from manufacturing.pipeline.stages import ORDER_PIPELINE
+from manufacturing.pipeline.runner import derive_run_state, reuse_or_compute
+from manufacturing.pipeline.stages import ORDER_PIPELINE, SCAN_MEASURE, StageOutput
 from manufacturing.states import RunState, StageState
 from tests.manufacturing.inventory.stock import receive_opening_stock
 from tests.manufacturing.pipeline.conftest import place
@@ -155,3 +155,22 @@ def test_a_late_error_from_a_duplicate_delivery_does_not_undo_a_finished_stage(
             select(StageRun).where(StageRun.pipeline_run_id == run.id, StageRun.stage == "last.fit")
         ).one()
         assert (stage_run.attempts, stage_run.error_code) == (1, None)
+
+
+def test_reuse_or_compute_stores_once_and_computes_again_when_a_file_is_gone(resources: Resources) -> None:
+    computed: list[int] = []
+
+    def compute() -> list[StageOutput]:
+        computed.append(len(computed))
+        return [StageOutput("scan.sheet", "sheet.svg", "image/svg+xml", f"<svg>{len(computed)}</svg>".encode())]
+
+    with session_scope(resources.sessions) as session:
+        first = reuse_or_compute(session, resources.store, SCAN_MEASURE, "scan:test", compute)
+        again = reuse_or_compute(session, resources.store, SCAN_MEASURE, "scan:test", compute)
+        assert not first.reused and again.reused and computed == [0]
+        assert again.artifact_ids == first.artifact_ids and again.outputs == first.outputs
+        (artifact,) = repositories.artifacts_by_ids(session, list(first.artifact_ids))
+        assert (artifact.input_key, artifact.stage, artifact.stage_version) == ("scan:test", "scan.measure", 1)
+        resources.store.path_for(artifact.sha256).unlink()  # the store lost the file: made again
+        remade = reuse_or_compute(session, resources.store, SCAN_MEASURE, "scan:test", compute)
+    assert not remade.reused and computed == [0, 1] and remade.outputs[0].data == b"<svg>2</svg>"

@@ -5,7 +5,6 @@ import itertools
 
 import pytest
 
-from manufacturing.planning.bench import synthetic_instance
 from manufacturing.planning.scheduling import (
     Instance,
     Job,
@@ -18,6 +17,7 @@ from manufacturing.planning.scheduling import (
     validate_schedule,
     weighted_tardiness,
 )
+from manufacturing.planning.synthetic import synthetic_instance
 
 
 def tiny() -> Instance:

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair, TrackingEvent, WorkOrder, WorkOrderOperation
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
-from manufacturing.inventory import service as inventory
-from manufacturing.planning import service
+from manufacturing.planning import kits, service
 from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.factory import default_factory
 from manufacturing.planning.routing import TEMPLATES, RoutingInputs
@@ -100,7 +99,7 @@ def test_events_move_the_derived_states_and_repeat_harmlessly(db: PlanningDb) ->
     with pytest.raises(OperationEventError, match="recorded by inventory"):
         event(db, wo, EventType.MATERIAL_RESERVED, minute=1)
     with session_scope(db.sessions) as session:  # the leather arrives: the receipt reserves it
-        received = inventory.receive_lot(session, "full-grain-cowhide-b", 4.6, batch="H-1", now=T0)
+        received = kits.receive_and_reserve(session, "full-grain-cowhide-b", 4.6, batch="H-1", now=T0)
         assert received.retried.reserved == (wo,)
         assert service.work_order_status(session, wo).state == WorkOrderState.READY
     started = event(db, wo, EventType.STARTED, "cutting", 2, station="cutting-1", event_id="evt-cut-start")

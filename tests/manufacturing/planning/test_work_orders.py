@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from manufacturing.inventory.model import Shortage
+from manufacturing.inventory.shortage import Shortage
 from manufacturing.planning.errors import AwaitingMaterialError, OperationEventError
 from manufacturing.planning.routing import TEMPLATES, Routing, RoutingInputs, route
 from manufacturing.planning.work_orders import EventType, OperationFact, check_event, derive_progress, snapshot

@@ -1,0 +1,1 @@
+"""Foot scans outside an order's pipeline: uploaded and measured at once, or made from typed measurements."""

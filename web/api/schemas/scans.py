@@ -1,0 +1,70 @@
+"""Foot scans: the scan with its side, units, measurements and file summary (``ScanOut``), and a foot typed
+by hand (``TypedMeasurementsIn``)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, EmailStr, Field
+
+from lasts.measurements import Measurements, measurements_to_json
+from lasts.side import Side
+from manufacturing.db.models import FootScan
+from web.api.schemas.common import SometimesKeyed
+
+
+class ScanSummaryOut(SometimesKeyed):
+    """The scan file in its own units (before conversion to mm); empty until the scan is measured."""
+
+    keyed_when_given: ClassVar[frozenset[str]] = frozenset(
+        {"filename", "format", "kind", "size_bytes", "sha256", "vertex_count", "face_count", "bbox_min", "bbox_max"}
+    )
+
+    filename: str | None = None
+    format: str | None = None
+    kind: Literal["mesh", "point_cloud"] | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    vertex_count: int | None = None
+    face_count: int | None = None
+    bbox_min: tuple[float, float, float] | None = Field(None, description="Bounding box corner, file units.")
+    bbox_max: tuple[float, float, float] | None = Field(None, description="Bounding box corner, file units.")
+
+
+class ScanOut(BaseModel):
+    id: int
+    original_filename: str
+    sha256: str
+    size_bytes: int
+    side: Side | None = Field(description="Null until the scan is measured.")
+    units_detected: str | None
+    measurements: dict[str, float | None] = Field(
+        description="Every measurement in mm (null: the scan does not reach it); empty until the scan is measured."
+    )
+    summary: ScanSummaryOut
+    links: dict[str, str]
+
+    @classmethod
+    def of(cls, scan: FootScan, measured: Measurements | None) -> ScanOut:
+        summary: dict[str, Any] = scan.summary or {}
+        return cls(
+            id=scan.id,
+            original_filename=scan.original_filename,
+            sha256=scan.sha256,
+            size_bytes=scan.size_bytes,
+            side=None if measured is None else measured.side,
+            units_detected=scan.units_detected,
+            measurements={} if measured is None else measurements_to_json(measured),
+            summary=ScanSummaryOut.model_validate(summary),
+            links={"self": f"/api/scans/{scan.id}", "upload": f"/api/scans/{scan.id}/upload"},
+        )
+
+
+class TypedMeasurementsIn(BaseModel):
+    """A foot measured by hand (mm): the fitted last needs its length and ball girth; the width is optional."""
+
+    side: Side
+    foot_length_mm: float = Field(gt=0, le=1000)
+    ball_girth_mm: float = Field(gt=0, le=1000)
+    ball_width_mm: float | None = Field(None, gt=0, le=1000)
+    email: EmailStr | None = Field(None, description="Staff acting for a customer: the customer's e-mail.")
