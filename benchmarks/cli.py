@@ -516,7 +516,9 @@ def bench_ledger(
     pairs: Annotated[int, typer.Option(help="Pairs in the ledger.")] = 20,
     events: Annotated[int, typer.Option(help="Events per pair.")] = 16,
     trials: Annotated[int, typer.Option(help="Tamperings of each kind, before and after the day is sealed.")] = 5,
-    database_url: Annotated[str | None, typer.Option(help="Database (default: a throwaway SQLite file).")] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="A PostgreSQL server to make a throwaway database on (default: SQLite).")
+    ] = None,
     seed: SeedOption = 2026,
     out: OutOption = None,
     as_json: JsonOption = False,
@@ -537,3 +539,61 @@ def bench_ledger(
 
 
 bench_app.command("ledger")(bench_ledger)
+
+
+def bench_reads(
+    database: Annotated[str, typer.Option(help="sqlite (a file in a temp folder) or postgres.")] = "sqlite",
+    database_url: PostgresUrlOption = DEFAULT_POSTGRES_URL,
+    orders: Annotated[int, typer.Option(help="Orders of 1–3 pairs, each pair with its run and events.", min=1)] = 100,
+    clients: Annotated[int, typer.Option(help="Concurrent keep-alive connections.", min=1)] = 16,
+    seconds: Annotated[float, typer.Option(help="Load per endpoint, seconds.", min=1)] = 10.0,
+    workers: Annotated[int | None, typer.Option(help="Server processes (default: CSPMS_WEB_WORKERS's).")] = None,
+    big_pair_events: Annotated[int, typer.Option(help="Events of the one busy pair.", min=1)] = 20_000,
+    out: OutOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Order status and pair progress through `cspms serve` at 16 clients (requests/s, p50/p95/p99), and the
+    progress read of a pair with 20,000 events; targets ≥ 500 requests/s, p99 ≤ 100 ms, ≤ 20 ms."""
+    from benchmarks.reads import ReadsBenchConfig, run_reads_benchmark
+
+    if database not in ("sqlite", "postgres"):
+        raise typer.BadParameter("sqlite or postgres", param_hint="--database")
+    config = ReadsBenchConfig(database=database, postgres_url=database_url, orders=orders, clients=clients,
+                              seconds=seconds, workers=workers, big_pair_events=big_pair_events)  # fmt: skip
+    report = run_reads_benchmark(config)
+    if _emit_json(report, out, as_json):
+        return
+    for name in ("order_status", "pair_progress"):
+        r = report[name]
+        typer.echo(f"{name}: {r['requests_per_s']} requests/s, p50 {r['latency_ms']['p50']} ms, p99 "
+                   f"{r['latency_ms']['p99']} ms, {r['errors']} errors ({report['database']})")  # fmt: skip
+    big = report["big_pair"]
+    typer.echo(f"{big['events']}-event pair: progress {big['over_http']['p50']} ms over HTTP, "
+               f"{big['in_process_ms']['p50']} ms in process; meets targets: {report['meets_targets']}")  # fmt: skip
+
+
+bench_app.command("reads")(bench_reads)
+
+
+def bench_hostile(
+    template: TemplateOption = FIND_TEMPLATE,
+    out: OutOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Hostile uploads and requests against `cspms serve`: server errors (target 0), peak memory added per upload
+    against its size limit (≤ 2×) and /api/health latency while each runs (≤ 200 ms)."""
+    from benchmarks.hostile import HostileBenchConfig, run_hostile_benchmark
+
+    _check_shared(template)
+    report = run_hostile_benchmark(HostileBenchConfig(template_path=template))
+    if _emit_json(report, out, as_json):
+        return
+    for row in report["cases"]:
+        typer.echo(f"{row['status']:>3} {row['case']}: +{row['peak_memory_added_bytes'] / 2**20:.0f} MiB, "
+                   f"health max {row['health_ms']['max']} ms")  # fmt: skip
+    typer.echo(f"server errors {report['server_errors']}, dropped {report['dropped_connections']}, memory ratio "
+               f"{report['peak_memory_added_max_ratio_to_limit']}, health max "
+               f"{report['health_during_uploads_ms']['max']} ms; meets targets: {report['meets_targets']}")  # fmt: skip
+
+
+bench_app.command("hostile")(bench_hostile)

@@ -42,6 +42,7 @@ from manufacturing.db.models import (
     TrackingEvent,
 )
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
+from manufacturing.db.throwaway import throwaway_postgres
 from manufacturing.ledger import repository
 from manufacturing.ledger.ledger import GENESIS, canonical_json, event_fact, make_link, merkle_root, sha256_hex
 from manufacturing.ledger.publish import RootsFile
@@ -66,7 +67,8 @@ class BuiltLedger:
 
 def _facts(serial: str, start: datetime, rng: random.Random, events: int) -> list[dict[str, Any]]:
     """A pair's work: operations started and finished in turn, the final QC failing first for some pairs."""
-    out, t = [], start
+    out: list[dict[str, Any]] = []
+    t = start
     qc_fails = rng.random() < 0.5
     for op in OPERATIONS:
         for kind in ("started", "qc_failed" if op == "qc_final" and qc_fails else "finished"):
@@ -166,7 +168,7 @@ def rewrite_chain(session: Session, pair_id: int, change: Callable[[list[Item]],
         links.append(link)
     names = ("pair_id", "seq", "day", "kind", "event_id", "body", "prev_hash", "entry_hash", "recorded_at")
     if links:
-        session.execute(insert(LedgerEntry.__table__), [{n: getattr(k, n) for n in names} for k in links])
+        session.execute(insert(LedgerEntry), [{n: getattr(k, n) for n in names} for k in links])
         session.execute(update(LedgerHead).where(LedgerHead.pair_id == pair_id)
                         .values(seq=links[-1].seq, entry_hash=links[-1].entry_hash))  # fmt: skip
     else:
@@ -389,7 +391,7 @@ def names(report: LedgerReport, pair_serial: str, what: str | None) -> bool:
 
 @dataclass(frozen=True)
 class LedgerBenchConfig:
-    database_url: str | None = None  # default: a SQLite file in a temp folder
+    database_url: str | None = None  # a PostgreSQL server (a throwaway database on it); default a SQLite file
     pairs: int = 20
     events_per_pair: int = 16
     trials: int = 5
@@ -397,16 +399,24 @@ class LedgerBenchConfig:
 
 
 def run_ledger_benchmark(config: LedgerBenchConfig) -> dict[str, Any]:
+    """The campaign on a throwaway database: a SQLite file in a temp folder, or a fresh database on the
+    PostgreSQL server ``config.database_url`` names."""
     with tempfile.TemporaryDirectory(prefix="cspms-ledger-bench-") as tmp:
         folder = Path(tmp)
-        url = config.database_url or f"sqlite:///{folder / 'ledger.sqlite'}"
-        started = time.perf_counter()
-        built = build_ledger(url, folder / "roots.jsonl", config.pairs, config.events_per_pair, config.seed)
-        build_s = time.perf_counter() - started
-        try:
-            return _campaign(built, folder, config, build_s, url)
-        finally:
-            built.sessions.kw["bind"].dispose()
+        if config.database_url and config.database_url.startswith("postgresql"):
+            with throwaway_postgres(config.database_url, prefix="cspms_ledger_bench") as url:
+                return _run(url, folder, config)
+        return _run(config.database_url or f"sqlite:///{folder / 'ledger.sqlite'}", folder, config)
+
+
+def _run(url: str, folder: Path, config: LedgerBenchConfig) -> dict[str, Any]:
+    started = time.perf_counter()
+    built = build_ledger(url, folder / "roots.jsonl", config.pairs, config.events_per_pair, config.seed)
+    build_s = time.perf_counter() - started
+    try:
+        return _campaign(built, folder, config, build_s, url)
+    finally:
+        built.sessions.kw["bind"].dispose()
 
 
 def _campaign(built: BuiltLedger, folder: Path, config: LedgerBenchConfig, build_s: float, url: str) -> dict[str, Any]:

@@ -42,6 +42,7 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from benchmarks.brokers import PrivateRabbitVhost, PrivateRedis, free_port
 from benchmarks.cohort import dense_template_mesh
 from benchmarks.pipeline import WorkerProcess, audit, finished_runs, order_scan_bytes, place_and_enqueue
 from configurator.styles import STYLE_NAMES
@@ -51,9 +52,8 @@ from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.db.throwaway import throwaway_postgres
 from manufacturing.pipeline.celery_app import make_celery
-from manufacturing.pipeline.private_brokers import PrivateRabbitVhost, PrivateRedis, free_port
+from manufacturing.pipeline.recovery import recover_stalled_work
 from manufacturing.pipeline.resources import Resources, build_resources
-from manufacturing.pipeline.tasks import recover_stalled_work
 from manufacturing.settings import Settings
 from manufacturing.states import RunState, StageState
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from benchmarks.brokers import free_port
 from manufacturing.accounts.roles import Role
 from manufacturing.accounts.service import add_account
 from manufacturing.accounts.tokens import issue_token
@@ -35,7 +36,6 @@ from manufacturing.db.session import make_engine, make_session_factory, session_
 from manufacturing.db.throwaway import throwaway_postgres
 from manufacturing.ledger.ledger import EVENT, GENESIS, Link, canonical_json, event_fact, make_link, sha256_hex
 from manufacturing.ledger.verify import verify_chain
-from manufacturing.pipeline.private_brokers import free_port
 from manufacturing.planning.routing import RoutingInputs, route
 from manufacturing.planning.work_orders import EventType, OperationFact, derive_progress
 from manufacturing.settings import Settings

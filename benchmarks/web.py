@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from manufacturing.pipeline.private_brokers import free_port
+from benchmarks.brokers import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright

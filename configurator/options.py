@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from configurator.styles import STYLE_NAMES
-from geometry.errors import InputError
+from geometry.errors import InputError, InputTooLargeError
+from geometry.exchange.bounded_json import load_json
 from lasts.fitting import FitPreference
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -22,6 +23,10 @@ _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Parts a design may choose a material for that are not pieces of the style's outer layer: the lining
 # (derived from the outer pieces until the styles carry lining pieces) and the bottom units.
 COMPONENT_KEYS: tuple[str, ...] = ("lining", "outsole", "midsole")
+# Options text is a couple of kB three levels deep; much more is not options (and a deep one would exhaust the
+# parser's recursion).
+MAX_OPTIONS_BYTES = 1024 * 1024
+MAX_OPTIONS_DEPTH = 8
 
 
 @cache
@@ -65,12 +70,16 @@ class PieceChoice(BaseModel):
         return value.lower()
 
 
+# A fraction of a piece's extent: finite, 0 to 1.
+_Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
 class LogoChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     image_sha256: str | None = Field(None, description="The uploaded logo image (artifact sha256).")
     piece: str = Field("quarter_lateral", description="Piece of the style the logo is placed on.")
-    position: tuple[float, float] = Field(
+    position: tuple[_Fraction, _Fraction] = Field(
         (0.5, 0.5), description="Centre on the piece in normalised (0..1) piece coordinates."
     )
     width_mm: float = Field(30.0, gt=0, le=120)
@@ -80,7 +89,7 @@ class LogoChoice(BaseModel):
 class DesignOptions(BaseModel):
     """Everything a customer chooses for a pair."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     style: str = Field(description=f"One of: {', '.join(STYLE_NAMES)}.")
     pieces: dict[str, PieceChoice] = Field(
@@ -130,11 +139,22 @@ class DesignOptions(BaseModel):
 
 
 def parse_options(raw: bytes | str | dict[str, Any], source: str = "options") -> DesignOptions:
-    """Validate options from JSON text or a dict; ``OptionsError`` names every problem."""
+    """Validate options from JSON text or a dict; ``OptionsError`` names every problem (text over
+    ``MAX_OPTIONS_BYTES`` is an ``InputTooLargeError``; text nested deeper than ``MAX_OPTIONS_DEPTH``, with NaN or
+    infinite numbers, is not valid)."""
     try:
-        data = json.loads(raw) if isinstance(raw, bytes | str) else raw
+        data = load_json(raw, max_bytes=MAX_OPTIONS_BYTES, max_depth=MAX_OPTIONS_DEPTH, source=source) \
+            if isinstance(raw, bytes | str) else raw  # fmt: skip
+    except InputTooLargeError:
+        raise
+    except InputError as exc:  # too deep, NaN or infinite numbers, a NUL character
+        raise OptionsError(exc.message, source=source, problems=[exc.message]) from exc
+    except UnicodeDecodeError as exc:
+        raise OptionsError(f"{source} is not UTF-8 text", source=source) from exc
     except json.JSONDecodeError as exc:
         raise OptionsError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}", source=source) from exc
+    except ValueError as exc:  # an integer of thousands of digits
+        raise OptionsError(f"{source} is not valid JSON: {exc}", source=source) from exc
     if not isinstance(data, dict):
         raise OptionsError(f"{source} must be a JSON object", source=source)
     try:

@@ -113,10 +113,17 @@ def measurements_to_json(measurements: Measurements) -> dict[str, float | None]:
     return dict(measurements.values_mm)
 
 
+# No foot measures a metre, or nothing (a flat foot's arch may stand at 0): a value outside is a slip or an attack,
+# refused where it is read.
+MAX_MEASUREMENT_MM = 1000.0
+_MAY_BE_ZERO = frozenset({"arch_height_mm"})
+
+
 def measurements_from_json(data: object, side: object) -> Measurements:
     """The record from its JSON: an object holding the measurements by name (other keys, such as a scan
     record's ``landmarks`` or ``scan``, are not the measurements' and are passed over; a name it lacks is None),
-    and the foot's side, ``"left"`` or ``"right"``. ``MeasurementsError`` names what is wrong."""
+    and the foot's side, ``"left"`` or ``"right"``. ``MeasurementsError`` names what is wrong: a value that is not
+    a finite number of mm more than 0 and less than ``MAX_MEASUREMENT_MM``, among others."""
     if not isinstance(data, Mapping):
         raise MeasurementsError(f"the measurements are {type(data).__name__}, not an object of values in mm")
     if side is None:
@@ -128,8 +135,21 @@ def measurements_from_json(data: object, side: object) -> Measurements:
         value = data.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise MeasurementsError(f"{key} is {value!r}, not a number of mm", key=key)
-        values[key] = None if value is None else float(value)
+        millimetres = None if value is None else _finite_or_inf(value)
+        low_ok = millimetres is not None and (millimetres >= 0.0 if key in _MAY_BE_ZERO else millimetres > 0.0)
+        if millimetres is not None and not (low_ok and millimetres < MAX_MEASUREMENT_MM):  # NaN fails this too
+            allowed = f"{'at least' if key in _MAY_BE_ZERO else 'more than'} 0 and less than {MAX_MEASUREMENT_MM:g} mm"
+            raise MeasurementsError(f"{key} is {str(value)[:40]}: a finite number {allowed} is needed", key=key,
+                                    allowed=allowed)  # fmt: skip
+        values[key] = millimetres
     return Measurements(Side(str(side)), values)
+
+
+def _finite_or_inf(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer past the float range
+        return float("inf")
 
 
 def _plane_through_line(pivot: np.ndarray, tilt_deg: float) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,8 @@ few mm; :mod:`lasts.fitting` solves the parameters that make the *measured* valu
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -105,6 +107,60 @@ class LastProportions:
 DEFAULT_PROPORTIONS = LastProportions()
 
 
+class LastParameterError(LastError):
+    """A last parameter that is not a number in the range any last has (NaN, infinite, 1e308, text); the message
+    and ``details['field']`` name it, ``details['allowed']`` says the range in words."""
+
+    code = "invalid_last_parameter"
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The values a number may take at all, ``low`` to ``high`` (excluded unless ``*_included``)."""
+
+    low: float
+    high: float
+    unit: str = "mm"
+    low_included: bool = False
+    high_included: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value >= self.low if self.low_included else value > self.low
+        below = value <= self.high if self.high_included else value < self.high
+        return math.isfinite(value) and above and below
+
+    @property
+    def words(self) -> str:
+        low = f"{'at least' if self.low_included else 'more than'} {self.low:g}"
+        high = f"{'at most' if self.high_included else 'less than'} {self.high:g}"
+        return f"a finite number {low} and {high}{f' {self.unit}' if self.unit else ''}"
+
+
+# Sanity bounds, checked as parameters are read and again before a last is built: no last is a metre long,
+# so a larger number is a slip (or an attack), never a shape. check_parameters then checks that they go together.
+_SIZE = NumberRange(0.0, 1000.0)
+_SIGNED = NumberRange(-1000.0, 1000.0)  # shifts, and heights whose sign check_parameters judges (naming why)
+PARAMETER_RANGES: dict[str, NumberRange] = {
+    "stick_length_mm": _SIZE,
+    "ball_length_mm": _SIZE,
+    "ball_girth_mm": _SIZE,
+    "ball_width_mm": _SIZE,
+    "waist_girth_mm": _SIZE,
+    "instep_girth_mm": _SIZE,
+    "long_heel_girth_mm": _SIZE,
+    "short_heel_girth_mm": _SIZE,
+    "heel_width_mm": _SIZE,
+    "toe_box_height_mm": _SIZE,
+    "heel_height_mm": _SIGNED,
+    "toe_spring_mm": _SIGNED,
+    "cone_height_mm": _SIZE,
+    "feather_height_mm": _SIZE,
+    "bottom_width_ratio": NumberRange(0.0, 1.0, unit="", high_included=True),
+    "inflare_mm": _SIGNED,
+    "back_lean_mm": _SIGNED,
+}
+
+
 @dataclass(frozen=True)
 class LastParameters:
     """A last's named parameters, mm unless named otherwise (docs/lasts.md defines each)."""
@@ -149,10 +205,20 @@ class LastParameters:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LastParameters:
+        """The parameters from their JSON (``last.params.json``); ``LastError`` for unknown or missing names,
+        ``LastParameterError`` naming a number that is not one, or is out of :data:`PARAMETER_RANGES`."""
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
             raise LastError(f"unknown last parameter(s): {', '.join(unknown)}")
+        for name, allowed in PARAMETER_RANGES.items():
+            value = data.get(name)
+            if value is None:  # missing (the constructor names it) or an optional one left to its default
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise LastParameterError(f"{name} is {_shown(value)}: {allowed.words} is needed",
+                                         field=name, allowed=allowed.words)  # fmt: skip
+        check_numbers(data)
         try:
             values = dict(data)
             if "toe_shape" in values:
@@ -167,13 +233,34 @@ class LastParameters:
         return replace(self, **changes)
 
 
+def _shown(value: object) -> str:
+    """A refused value for a message, cut short (a refused value may be long)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _as_float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer past the float range
+        return math.inf
+
+
+def check_numbers(numbers: Mapping[str, Any]) -> None:
+    """Refuse a number of :data:`PARAMETER_RANGES` that is not finite or out of its range (``LastParameterError``
+    naming the field and the range); names not given, or None, pass."""
+    for name, allowed in PARAMETER_RANGES.items():
+        value = numbers.get(name)
+        if value is not None and _as_float(value) not in allowed:
+            raise LastParameterError(f"{name} is {_shown(value)}: {allowed.words} is needed",
+                                     field=name, allowed=allowed.words)  # fmt: skip
+
+
 def check_parameters(p: LastParameters, proportions: LastProportions = DEFAULT_PROPORTIONS) -> None:
     """Reject combinations no last can have, naming the conflicting numbers."""
     L = p.stick_length_mm
     numbers = {f.name: getattr(p, f.name) for f in fields(p) if f.name.endswith("_mm")}
-    for name, value in numbers.items():
-        if value is not None and not np.isfinite(value):
-            raise LastError(f"{name} is {value}: not a number")
+    check_numbers(asdict(p))
     if not 120.0 <= L <= 520.0:
         raise LastError(f"stick length {L:.1f} mm is outside the lasts this system builds (120-520 mm)")
     positive = (

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from geometry.errors import InputTooLargeError
-from geometry.exchange.meshes import MeshData, read_mesh
+from geometry.exchange.meshes import MeshData, ReadLimits, read_mesh
 from geometry.meshes import face_component_labels, fill_small_holes, keep_faces, weld_vertices
 from geometry.pointclouds import (
     isolated_point_mask,
@@ -37,7 +37,7 @@ from lasts.measurements import FootMeasurements, Measurements, measure_foot, mea
 from lasts.orientation import FootFrame, orient_foot, rough_frame
 from lasts.side import Side
 from lasts.surface import FootSurface
-from lasts.units import Unit, UnitDecision, decide_units
+from lasts.units import Unit, UnitDecision, check_scan_extent, decide_units
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,10 @@ def summarise_mesh(mesh: MeshData, data: bytes, filename: str) -> ScanSummary:
     )
 
 
+# A scan is a few hundred thousand faces; ten times that still reads in seconds (CSPMS_MAX_SCAN_ELEMENTS).
+SCAN_READ_LIMITS = ReadLimits(max_elements=3_000_000)
+
+
 @dataclass(frozen=True)
 class IngestOptions:
     """How to read a scan. ``cut_height`` is a fraction of foot length: the leg above it is dropped."""
@@ -90,6 +94,8 @@ class IngestOptions:
     side: Side | Literal["auto"] = "auto"
     cut_height: float = 0.6
     max_points: int = 2_000_000
+    # What the file may expand to (vertices + faces, instances placed) and unpack to, refused before parsing.
+    read_limits: ReadLimits = SCAN_READ_LIMITS
     # Point clouds are thinned to one averaged point per voxel of this size (mm), each point then pulled
     # onto the plane of this many neighbours, and a Poisson surface fitted with an octree this deep;
     # the surface farther than the trim distance from every point (mm) is dropped.
@@ -157,14 +163,19 @@ class MeasuredFoot:
 def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None) -> MeasuredFoot:
     """Read, clean, scale, orient, cut and measure a foot scan. Typed ``ScanError``s for anything unusable."""
     options = options or IngestOptions()
-    mesh = read_mesh(data, filename)
+    mesh = read_mesh(data, filename, options.read_limits)
     summary = summarise_mesh(mesh, data, filename)
     if summary.vertex_count > options.max_points:
         raise InputTooLargeError(
             f"{filename!r} has {summary.vertex_count} points, over the limit of {options.max_points}",
             limit_points=options.max_points,
         )
+    _check_enough_points(mesh, filename)
+    extent = float(np.ptp(mesh.vertices, axis=0).max())
+    if extent > 0:  # a cloud on one point is judged by clean-up ("no points left")
+        check_scan_extent(extent)
     vertices, faces, report = _keep_one_foot(mesh.vertices, mesh.faces, options)
+    _check_not_flat(vertices, filename)
     rough_rotation, length_file_units = rough_frame(vertices)
     units = decide_units(length_file_units, options.units)
     vertices = vertices * units.mm_per_unit
@@ -191,9 +202,44 @@ def ingest_scan(data: bytes, filename: str, options: IngestOptions | None = None
     )
 
 
+def _check_enough_points(mesh: MeshData, filename: str) -> None:
+    """A file too sparse to hold a foot (a triangle, a tetrahedron) is refused before clean-up needs more."""
+    least = _MIN_CLOUD_POINTS if mesh.is_point_cloud else _MIN_MESH_VERTICES
+    if not mesh.is_point_cloud and float(np.ptp(mesh.vertices, axis=0).max()) == 0.0:
+        raise NotAFootError(f"{filename!r}: all its {len(mesh.vertices):,} vertices are at one point",
+                            vertices=len(mesh.vertices))  # fmt: skip
+    if len(mesh.vertices) < least or (not mesh.is_point_cloud and len(mesh.faces) < _MIN_MESH_FACES):
+        what = "points" if mesh.is_point_cloud else f"vertices and {len(mesh.faces)} faces"
+        raise NotAFootError(
+            f"{filename!r} has {len(mesh.vertices)} {what}: too few to be a foot (a foot scan has at least "
+            f"{least} {'points' if mesh.is_point_cloud else 'vertices'})",
+            vertices=len(mesh.vertices), faces=len(mesh.faces),
+        )  # fmt: skip
+
+
+# A foot is a third as high as it is long; a shape thinner than this fraction of its length is a sheet.
+_MIN_THICKNESS_RATIO = 0.01
+
+
+def _check_not_flat(vertices: np.ndarray, filename: str) -> None:
+    """Refuse a shape with no third dimension (a sheet, a line) before orientation looks for its hull."""
+    centred = vertices - vertices.mean(axis=0)
+    _, axes = np.linalg.eigh(centred.T @ centred)
+    extents = np.ptp(centred @ axes, axis=0)  # along the principal axes, thinnest first
+    if not extents[0] > _MIN_THICKNESS_RATIO * extents[2]:
+        raise NotAFootError(
+            f"{filename!r} is flat ({extents[0]:.3g} thick for {extents[2]:.3g} long, in file units): "
+            "a sheet or a line, not a foot",
+            thickness_file_units=float(extents[0]), length_file_units=float(extents[2]),
+        )  # fmt: skip
+
+
 _RECONSTRUCTION_MARGIN_MM = 10.0
 # Fewer clean points than this cannot describe a foot (a few per square centimetre of its surface).
 _MIN_CLOUD_POINTS = 1_000
+# A mesh with fewer vertices (faces) than this cannot be a foot's surface, however coarse.
+_MIN_MESH_VERTICES = 100
+_MIN_MESH_FACES = 100
 # A reconstructed vertex farther than this from every scanned point bridges a hole (mm; points are ~1.5 mm apart).
 _SCANNED_WITHIN_MM = 2.5
 
@@ -279,7 +325,7 @@ def _reconstruct_cloud(
     refined, length_mm = orient_foot(vertices, options.side, np.eye(3))
     vertices, faces = _cut_leg(refined.apply(vertices), faces, options.cut_height * length_mm)
     distance_mm, _ = cKDTree(refined.apply(framed)).query(vertices, workers=-1)
-    surface = FootSurface(vertices, faces, scanned_mask=distance_mm <= _SCANNED_WITHIN_MM)
+    surface = FootSurface(vertices, faces, scanned_mask=np.asarray(distance_mm <= _SCANNED_WITHIN_MM))
     return rough.then(refined), length_mm, surface
 
 

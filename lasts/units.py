@@ -11,6 +11,7 @@ is compared with the lengths human feet have. Defaults are documented and overri
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +43,11 @@ def decide_units(
     ranges: UnitRanges = DEFAULT_UNIT_RANGES,
 ) -> UnitDecision:
     """The unit that makes ``foot_length_file_units`` a human foot; typed errors when none or several do."""
+    if not math.isfinite(foot_length_file_units) or foot_length_file_units <= 0:
+        raise ImplausibleFootSizeError(
+            f"the scan's length ({foot_length_file_units!r} file units) is no length: no unit makes it a foot",
+            foot_length_file_units=repr(foot_length_file_units),
+        )
     if requested != "auto":
         if requested not in MM_PER_UNIT:
             raise ImplausibleFootSizeError(f"unknown unit {requested!r}; use mm, cm, m or in", unit=requested)
@@ -76,3 +82,23 @@ def decide_units(
         f"the scan is {foot_length_file_units:.4g} file units long: no unit (mm, cm, m, in) makes that a human foot",
         foot_length_file_units=foot_length_file_units,
     )
+
+
+# A scan holds a foot and perhaps the leg above it: in the unit that makes it a foot, its largest extent is
+# within these bounds (mm), whatever else the scanner caught.
+_SCAN_EXTENT_MM = (50.0, 2000.0)
+
+
+def check_scan_extent(extent_file_units: float) -> None:
+    """Refuse, before any clean-up, a scan that no unit (mm, cm, m, in) makes the size of a foot and leg:
+    a file scaled by 1e300, or 1e-300, or with no extent at all. ``extent_file_units``: the largest side of
+    its bounding box."""
+    low, high = _SCAN_EXTENT_MM
+    if not math.isfinite(extent_file_units) or not any(
+        low <= extent_file_units * mm <= high for mm in MM_PER_UNIT.values()
+    ):
+        raise ImplausibleFootSizeError(
+            f"the scan is {extent_file_units:.4g} file units across: in mm, cm, m or in that is "
+            f"no foot ({low:.0f}–{high:.0f} mm, with what the scanner caught around it); is it scaled wrongly?",
+            extent_file_units=extent_file_units,
+        )

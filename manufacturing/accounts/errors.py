@@ -39,3 +39,33 @@ class WeakPasswordError(InputError):
     """A password outside the policy (length) (422)."""
 
     code = "weak_password"
+
+
+class AddressUnconfirmedError(PermissionDeniedError):
+    """A customer account whose address has records staff made, not yet proven to be theirs (403): follow the
+    e-mailed link or enter the claim code from the shop first."""
+
+    code = "address_unconfirmed"
+
+
+class InvalidProofError(InputError):
+    """A verification link or claim code that is unknown, used, expired or not for this account (422). One
+    answer for all four, so a guess learns nothing."""
+
+    code = "invalid_proof"
+
+
+class MailNotSentError(CspmsError):
+    """The mail server refused the mail or could not be reached (503): try again later."""
+
+    code = "mail_not_sent"
+    http_status = 503
+    expected = True
+
+
+class TooManyMailsError(CspmsError):
+    """Verification mails asked too often for one account (429): wait ``retry_after_s``."""
+
+    code = "too_many_mails"
+    http_status = 429
+    expected = True

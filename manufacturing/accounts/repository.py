@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from manufacturing.db.models import LoginAttempt, UserAccount
+from manufacturing.db.models import Customer, IdentityProof, LoginAttempt, UserAccount
 
 
 def find_account(session: Session, email: str) -> UserAccount | None:
@@ -23,7 +23,7 @@ def accounts(session: Session) -> Sequence[UserAccount]:
     return session.scalars(select(UserAccount).order_by(UserAccount.id)).all()
 
 
-def add(session: Session, row: UserAccount | LoginAttempt) -> None:
+def add(session: Session, row: UserAccount | LoginAttempt | IdentityProof) -> None:
     session.add(row)
     session.flush()
 
@@ -40,3 +40,24 @@ def attempts_since(session: Session, since: datetime, *, email: str | None = Non
 
 def prune_attempts(session: Session, before: datetime) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < before))
+
+
+def find_customer(session: Session, email: str) -> Customer | None:
+    return session.scalars(select(Customer).where(Customer.email == email)).one_or_none()
+
+
+def account_of_customer(session: Session, customer_id: int) -> UserAccount | None:
+    return session.scalars(select(UserAccount).where(UserAccount.customer_id == customer_id)).one_or_none()
+
+
+def find_proof(session: Session, kind: str, digest: str) -> IdentityProof | None:
+    query = select(IdentityProof).where(IdentityProof.kind == kind, IdentityProof.digest == digest)
+    return session.scalars(query.with_for_update()).one_or_none()  # one redeemer wins a race
+
+
+def proofs_issued_since(session: Session, kind: str, account_id: int, since: datetime) -> Sequence[IdentityProof]:
+    return session.scalars(
+        select(IdentityProof).where(
+            IdentityProof.kind == kind, IdentityProof.account_id == account_id, IdentityProof.created_at > since
+        )
+    ).all()

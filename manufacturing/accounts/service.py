@@ -33,10 +33,18 @@ class Principal:
     role: Role
     customer_id: int | None
     token_version: int
+    email_verified: bool = False
+
+    @property
+    def proof_needed(self) -> bool:
+        """A customer without their customer record: records staff made for the address wait for proof
+        (manufacturing/accounts/identity.py); until then the account keeps nothing."""
+        return self.role == Role.CUSTOMER and self.customer_id is None
 
 
-def _principal(account: UserAccount) -> Principal:
-    return Principal(account.id, account.email, Role(account.role), account.customer_id, account.token_version)
+def as_principal(account: UserAccount) -> Principal:
+    return Principal(account.id, account.email, Role(account.role), account.customer_id, account.token_version,
+                     account.email_verified_at is not None)  # fmt: skip
 
 
 def normalise_email(email: str) -> str:
@@ -46,8 +54,23 @@ def normalise_email(email: str) -> str:
     return email
 
 
+def register_customer(session: Session, email: str, password: str, name: str = "") -> Principal:
+    """A customer account by self-registration, which proves nothing about the address. A new address gets its
+    customer record at once; an address that already has one (staff recorded a walk-in customer under it) gets
+    an account without it, whose ``proof_needed`` is true until the address is proven (identity.py)."""
+    email = normalise_email(email)
+    if repository.find_account(session, email) is not None:
+        raise AccountExistsError(f"an account for {email} already exists", email=email)
+    if repository.find_customer(session, email) is None:
+        return add_account(session, email, password, Role.CUSTOMER, name)
+    account = UserAccount(email=email, password_hash=hash_password(password), role=Role.CUSTOMER.value)
+    repository.add(session, account)
+    return as_principal(account)
+
+
 def add_account(session: Session, email: str, password: str, role: Role | str, name: str = "") -> Principal:
-    """A new account; a customer's is linked to their customer record (made if the address has none yet)."""
+    """A new account made by an administrator, who vouches for the person; a customer's is linked to their
+    customer record (made if the address has none yet)."""
     email, role = normalise_email(email), Role(role)
     if repository.find_account(session, email) is not None:
         raise AccountExistsError(f"an account for {email} already exists", email=email)
@@ -55,7 +78,7 @@ def add_account(session: Session, email: str, password: str, role: Role | str, n
     account = UserAccount(email=email, password_hash=hash_password(password), role=role.value,
                           customer_id=customer_id)  # fmt: skip
     repository.add(session, account)
-    return _principal(account)
+    return as_principal(account)
 
 
 @dataclass(frozen=True)
@@ -92,7 +115,7 @@ def authenticate(
         return LoginOutcome(None, AuthenticationError("wrong e-mail address or password"))
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
-    return LoginOutcome(_principal(account), None)
+    return LoginOutcome(as_principal(account), None)
 
 
 def principal_of(session: Session, account_id: int, token_version: int) -> Principal:
@@ -100,7 +123,7 @@ def principal_of(session: Session, account_id: int, token_version: int) -> Princ
     account = repository.get_account(session, account_id)
     if account is None or account.disabled_at is not None or account.token_version != token_version:
         raise AuthenticationError("the session has ended; sign in again")
-    return _principal(account)
+    return as_principal(account)
 
 
 def end_sessions(session: Session, account_id: int) -> None:
@@ -121,7 +144,7 @@ def disable(session: Session, email: str, now: datetime | None = None) -> None:
 
 
 def list_accounts(session: Session) -> list[Principal]:
-    return [_principal(a) for a in repository.accounts(session)]
+    return [as_principal(a) for a in repository.accounts(session)]
 
 
 def _account(session: Session, email: str) -> UserAccount:

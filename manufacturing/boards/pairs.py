@@ -3,13 +3,15 @@ state, filtered by state, style, due date, overdue and a text search on the seri
 pair id; and the counts per state for the same filters.
 
 A pair's ``state`` is its work order's state (``states.WorkOrderState``, derived from the pair's
-events) or ``not_released`` while the pipeline has not released one. Being derived, the state cannot be a WHERE
+events and read from its progress summary, ``tracking.summary``) or ``not_released`` while the pipeline has not
+released one. A summary may be behind the events (a read brings it up to date), so the state is not a WHERE
 clause: the database narrows by everything else (``repository.PairFilter``) and the pairs are read in id order,
 a batch at a time, until a page is full. Services never commit.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -71,6 +73,12 @@ class PairFilters:
             text = text.strip()
             if not text or len(text) > MAX_SEARCH_CHARS:
                 raise PairFilterError(f"search text must be 1 to {MAX_SEARCH_CHARS} characters", field="q")
+            # Refused, not stripped: a search for what the box does not show would find what no one typed.
+            # (SQLite ends a LIKE pattern at a NUL, matching every pair; PostgreSQL refuses the text.)
+            control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+            if control is not None:
+                raise PairFilterError(f"search text holds a control character (U+{ord(control):04X}): serials and "
+                                      "order numbers have none", field="q")  # fmt: skip
         return cls(
             states=frozenset(states),
             style=style,

@@ -88,6 +88,8 @@ class UserAccount(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # When the holder proved the address by the e-mailed link (None: not yet; docs/auth.md "Claiming records").
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class LoginAttempt(Base):
@@ -651,3 +653,20 @@ class LedgerSealSpan(Base):
     first_seq: Mapped[int] = mapped_column(Integer)
     last_seq: Mapped[int] = mapped_column(Integer)
     hashes: Mapped[str] = mapped_column(Text)
+
+
+class IdentityProof(Base):
+    """A proof of who someone is (manufacturing/accounts/identity.py): an e-mailed verification link for an
+    account (``account_id``), or a claim code printed for a customer staff recorded (``customer_id``). Only the
+    SHA-256 of the secret is stored; each works once (``used_at``), until ``expires_at``."""
+
+    __tablename__ = "identity_proof"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # identity.ProofKind
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

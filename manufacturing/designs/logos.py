@@ -12,7 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from geometry.errors import InputError, InputTooLargeError, NotFoundError, UnsupportedFormatError
-from manufacturing.artifacts import ArtifactStore
+from manufacturing.artifacts import ArtifactStore, StagedBlob
 from manufacturing.db import repositories
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
@@ -68,10 +68,21 @@ def check_logo(data: bytes, filename: str = "logo") -> tuple[str, int, int]:
     return LOGO_FORMATS[fmt], width, height
 
 
-def store_logo(session: Session, store: ArtifactStore, customer_id: int, data: bytes, filename: str) -> StoredLogo:
-    """Check and store a customer's logo (idempotent: the same image twice is one artifact)."""
-    media_type, width, height = check_logo(data, filename)
-    blob = store.put_bytes(data)
+def store_logo(
+    session: Session, store: ArtifactStore, customer_id: int, data: bytes | StagedBlob, filename: str
+) -> StoredLogo:
+    """Check and store a customer's logo (idempotent: the same image twice is one artifact). A staged upload
+    becomes a blob only once checked; a refused one is discarded."""
+    staged = data if isinstance(data, StagedBlob) else store.stage_bytes(data)
+    try:
+        if staged.size_bytes > MAX_LOGO_BYTES:  # staged under a larger limit: refused unread
+            raise InputTooLargeError(f"{filename!r} has {staged.size_bytes:,} bytes; a logo may have "
+                                     f"{MAX_LOGO_BYTES:,}", filename=filename, limit=MAX_LOGO_BYTES)  # fmt: skip
+        media_type, width, height = check_logo(staged.read_bytes(), filename)
+        blob = store.commit(staged)
+    except BaseException:
+        store.discard(staged)
+        raise
     artifact = repositories.add_artifact(
         session, blob, kind=LOGO_KIND, filename=f"logo-{blob.sha256[:12]}.{media_type.split('/')[1]}",
         media_type=media_type, input_key=_customer_key(customer_id, blob.sha256), stage=LOGO_STAGE, stage_version=1,

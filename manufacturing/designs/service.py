@@ -14,6 +14,7 @@ reused after): a revision never changes, so neither do they. Editing a design is
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -217,8 +218,15 @@ def _eta(bom: dict[str, Any]) -> dict[str, Any]:
 
 def price_design(options: DesignOptions, params: LastParameters, size_eu: float | None) -> dict[str, Any]:
     """The quote record (``design.quote.json``) of ``options`` on the pair of lasts ``params`` makes (mirrored
-    for the other foot): size, BOM, quote, ETA."""
+    for the other foot): size, BOM, quote, ETA. Parameters no last can have (NaN, 1e308, a ball girth past the
+    stick length) are refused (``LastError``) before anything is made, and a price that is not a finite positive
+    amount is never given."""
+    check_parameters(params)
     made = design_on_lasts(options, {params.side: params}, size_eu=size_eu)
+    price_eur = made.quote.price_eur
+    if not (math.isfinite(price_eur) and price_eur > 0):
+        raise InputError(f"the design prices at {price_eur} EUR a pair: its last or options cannot be made",
+                         price_eur=str(price_eur))  # fmt: skip
     bom_record = made.bom.to_dict()
     return {"size_eu": made.size_eu, "bom": bom_record, "quote": made.quote.to_dict(), "eta": _eta(bom_record)}
 

@@ -145,3 +145,15 @@ class RootsFile:
 
 def roots_file(settings: Settings, create_key: bool = True) -> RootsFile:
     return RootsFile(roots_path(settings), signing_key(settings, create=create_key))
+
+
+def published_roots(settings: Settings, copy: Path | None = None) -> PublishedRoots:
+    """The published seals to verify against: the live file, or ``copy`` (one kept elsewhere, which may end
+    before the ledger does). Checking signatures needs the key: without it, an error, not a verdict."""
+    file = RootsFile(copy or roots_path(settings), signing_key(settings, create=False))
+    if file.key is None and file.path.exists() and file.path.stat().st_size:
+        raise ConfigurationError(
+            f"no ledger signing key here ({key_file(settings)} or CSPMS_LEDGER_SIGNING_KEY) to check the "
+            f"published seals in {file.path}", setting="ledger_signing_key",
+        )  # fmt: skip
+    return file.read(complete=copy is None)

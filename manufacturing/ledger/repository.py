@@ -195,7 +195,7 @@ def add_seal(session: Session, seal: Seal, seal_spans: Sequence[Span]) -> None:
                            pairs=seal.pairs, seal_hash=seal.seal_hash, sealed_at=seal.sealed_at))  # fmt: skip
     session.flush()
     if seal_spans:
-        session.execute(insert(LedgerSealSpan.__table__), [
+        session.execute(insert(LedgerSealSpan), [
             {"seal_number": s.seal, "pair_id": s.pair_id, "first_seq": s.first_seq, "last_seq": s.last_seq,
              "hashes": "".join(s.hashes)} for s in seal_spans
         ])  # fmt: skip

@@ -17,6 +17,7 @@ when the forger recomputed every hash after the change.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import hmac
 import json
@@ -133,7 +134,7 @@ def read_published(text: str, key: bytes | None, complete: bool = True) -> Publi
     before it. ``key`` None: the signatures cannot be checked (said as a problem). ``complete`` False: a copy
     kept elsewhere, so seals after its last line are not missing from it."""
     lines = text.split("\n")
-    complete = text.endswith("\n") or not text
+    ends_whole = text.endswith("\n") or not text  # else the last line was cut off mid-way
     if lines and lines[-1] == "":
         lines.pop()
     seals: dict[int, Seal] = {}
@@ -148,7 +149,7 @@ def read_published(text: str, key: bytes | None, complete: bool = True) -> Publi
             record = json.loads(line)
             seal = _seal_of(record)
         except (ValueError, KeyError, TypeError):
-            cut = number == len(lines) and not complete
+            cut = number == len(lines) and not ends_whole
             if cut:
                 problems.append(SealProblem(None, "published:truncated", f"{where} is cut off: the file was truncated"))
             else:
@@ -289,8 +290,7 @@ def sealed_changes(serial: str, sealed: Mapping[int, str], links: Sequence[Link]
             tokens.append(token)
             continue
         near = range(max(todo_a[0], link.seq - _ALIGN_WINDOW), min(original[-1], link.seq + _ALIGN_WINDOW) + 1)
-        candidates = sorted(near, key=lambda k, seq=link.seq: abs(k - seq))
-        for k in candidates:
+        for k in sorted(near, key=functools.partial(_distance, link.seq)):
             if k in sealed and _relinked_hash(body, k, sealed.get(k - 1, GENESIS)) == sealed[k]:
                 token = k
                 break
@@ -327,6 +327,10 @@ def sealed_changes(serial: str, sealed: Mapping[int, str], links: Sequence[Link]
             found.append((link.seq, "inserted", f"pair {serial}: {describe(link)} was inserted among sealed "
                                                 "entries"))  # fmt: skip
     return found
+
+
+def _distance(seq: int, k: int) -> int:
+    return abs(k - seq)
 
 
 def _runs(seqs: Sequence[int]) -> list[list[int]]:

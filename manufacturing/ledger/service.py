@@ -238,12 +238,13 @@ def seal_pending(session: Session, file: RootsFile, now: datetime | None = None,
     due = min_interval_s is None or last is None or (now - last.sealed_at).total_seconds() >= min_interval_s
     pending = repository.unsealed_entries(session) if due else []
     if pending:
-        spans: list[Span] = []
+        runs: list[tuple[int, int, list[str]]] = []  # (pair, first seq, hashes) of consecutive entries
         for pid, seq, entry_hash in pending:
-            if spans and spans[-1].pair_id == pid:
-                spans[-1] = Span(number + 1, pid, spans[-1].first_seq, (*spans[-1].hashes, entry_hash))
+            if runs and runs[-1][0] == pid and runs[-1][1] + len(runs[-1][2]) == seq:
+                runs[-1][2].append(entry_hash)
             else:
-                spans.append(Span(number + 1, pid, seq, (entry_hash,)))
+                runs.append((pid, seq, [entry_hash]))
+        spans = [Span(number + 1, pid, first, tuple(hashes)) for pid, first, hashes in runs]
         new = make_seal(number + 1, prev, spans, now)
         repository.add_seal(session, new, spans)
     unpublished = sorted(repository.seals(session, after=published_number).values(), key=lambda s: s.number)

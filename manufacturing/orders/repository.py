@@ -29,7 +29,10 @@ class PairFilter:
 
 
 def like_pattern(text: str) -> str:
-    """``%text%`` with LIKE's wildcards in ``text`` escaped: a search for ``50%`` finds "50%", not "50…"."""
+    """``%text%`` with LIKE's wildcards in ``text`` escaped: a search for ``50%`` finds "50%", not "50…". Text
+    with a NUL character is a ``ValueError``: SQLite would end the pattern there and match every row."""
+    if "\x00" in text:
+        raise ValueError("search text holds a NUL character")
     escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", r"\%").replace("_", r"\_")
     return f"%{escaped}%"
 

@@ -14,9 +14,12 @@ from manufacturing.db.models import Artifact
 
 def describe_run(session: Session, run_id: int) -> dict[str, Any]:
     run = repositories.get_pipeline_run(session, run_id)
+    # Every stage's artifacts in one query (an order view describes several runs per request).
+    stored = {a.id: a for a in repositories.artifacts_by_ids(session, [i for s in run.stage_runs
+                                                                        for i in s.artifact_ids or []])}  # fmt: skip
     stages = []
     for stage_run in run.stage_runs:
-        artifacts = repositories.artifacts_by_ids(session, stage_run.artifact_ids or [])
+        artifacts = [stored[i] for i in sorted(set(stage_run.artifact_ids or [])) if i in stored]  # by id, as stored
         stages.append(
             {
                 "stage": stage_run.stage,
@@ -51,19 +54,17 @@ WORK_ORDER_STAGE = "work_order.release"
 def _work_order_of(session: Session, pair_id: int) -> dict[str, Any] | None:
     """The released work order as it stands: a run succeeds when material is short, the work order waits
     (its state says so, with the shortages)."""
-    from manufacturing.planning import repository as planning_repository
-    from manufacturing.planning.service import work_order_status
+    from manufacturing.tracking.summary import summary_of
 
-    work_order = planning_repository.find_work_order_of_pair(session, pair_id)
-    if work_order is None:
+    status = summary_of(session, pair_id)  # the pair's maintained progress summary: no replay per read
+    if status.work_order_id is None:
         return None
-    status = work_order_status(session, work_order.id)
     reasons = "; ".join(s.sentence() for s in status.shortages) or "its components are not reserved"
-    note = "kit reserved" if status.progress.material_reserved else f"awaits material: {reasons}"
+    note = "kit reserved" if status.material_reserved else f"awaits material: {reasons}"
     return {
-        "id": work_order.id,
-        "state": status.state.value,
-        "material_reserved": status.progress.material_reserved,
+        "id": status.work_order_id,
+        "state": status.state,
+        "material_reserved": status.material_reserved,
         "shortages": [s.to_dict() for s in status.shortages],
         "note": note,
     }

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db.session import make_engine, make_session_factory
@@ -21,9 +22,11 @@ class Resources:
     store: ArtifactStore
 
 
-def build_resources(settings: Settings) -> Resources:
+def build_resources(settings: Settings, *, pooled: bool = True) -> Resources:
+    """``pooled=False``: every session opens its own connection and closes it, for a thread of a process that
+    forks later (a worker's main process), so no child inherits an open connection."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, **({} if pooled else {"poolclass": NullPool}))
     return Resources(
         settings=settings,
         engine=engine,

@@ -3,34 +3,56 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
 
-from celery import Celery, Task
+from celery import Task
 from celery.exceptions import Ignore
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 
-from manufacturing.clock import utc_now
 from manufacturing.db.session import session_scope
-from manufacturing.ledger.sealer import start_interval_sealer
-from manufacturing.pipeline.celery_app import app
-from manufacturing.pipeline.enqueue import RUN_STAGE_TASK, enqueue_pipeline
-from manufacturing.pipeline.resources import Resources, process_resources
+from manufacturing.pipeline.celery_app import app, make_celery
+from manufacturing.pipeline.enqueue import RUN_STAGE_TASK
+from manufacturing.pipeline.heartbeat import HeartbeatWriter, heartbeat_dir, this_process
+from manufacturing.pipeline.recovery import RecoveryContext, RecoveryLoop, periodic_jobs
+from manufacturing.pipeline.resources import build_resources, process_resources
 from manufacturing.pipeline.runner import (
     StageOutcome,
     claim_stage_attempt,
     execute_stage,
     record_stage_error,
-    stalled_runs,
 )
 from manufacturing.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class _Watch:
+    heartbeat: HeartbeatWriter | None = None
+    recovery: RecoveryLoop | None = None
+
+
+_watch = _Watch()
+
+
 @worker_ready.connect
-def _seal_the_ledger_on_its_interval(**_: object) -> None:
-    """Every worker seals the ledger on its interval (docs/tracking.md), so no command is needed."""
-    start_interval_sealer(get_settings())
+def _beat_and_recover(**_: object) -> None:
+    """Once the worker takes tasks: its heartbeat (the health check's sign of life) and the periodic recovery,
+    both threads of the main process, on connections of their own (the pool forks later: no shared socket)."""
+    settings = get_settings()
+    _watch.heartbeat = HeartbeatWriter(heartbeat_dir(settings), this_process("worker"), settings.worker_heartbeat_s)
+    _watch.heartbeat.start()
+    context = RecoveryContext(build_resources(settings, pooled=False), make_celery(settings))
+    _watch.recovery = RecoveryLoop(context, periodic_jobs(settings))
+    _watch.recovery.start()
+
+
+@worker_shutdown.connect
+def _stop_watching(**_: object) -> None:
+    if _watch.recovery is not None:
+        _watch.recovery.stop()
+    if _watch.heartbeat is not None:
+        _watch.heartbeat.stop(remove=True)  # a worker that stopped cleanly is not a dead one
 
 
 @app.task(bind=True, name=RUN_STAGE_TASK, acks_late=True, reject_on_worker_lost=True)
@@ -69,25 +91,3 @@ def _finish(outcome: StageOutcome) -> str:
     if not outcome.ok:
         raise Ignore()  # an expected error (or a given-up stage) is recorded on the run; the chain stops here
     return outcome.state.value
-
-
-def resume_stalled_runs(resources: Resources, celery: Celery, idle_seconds: float) -> list[int]:
-    """Re-send the remaining stages of every run idle for ``idle_seconds`` (longer than any stage takes).
-
-    For an operator, or a periodic job, after a worker was lost whole (SIGKILL, power cut): with the
-    embedded broker its in-flight message is gone, with Redis it comes back only after the visibility timeout.
-    A duplicate delivery is harmless (stages are idempotent), so erring early costs only a no-op.
-    """
-    idle_since = utc_now() - timedelta(seconds=idle_seconds)
-    with session_scope(resources.sessions) as session:
-        stalled = stalled_runs(session, idle_since)
-    for run in stalled:
-        enqueue_pipeline(celery, run.run_id, list(run.remaining_stages))
-    return [run.run_id for run in stalled]
-
-
-def recover_stalled_work(resources: Resources, celery: Celery, idle_seconds: float) -> tuple[list[int], int]:
-    """The periodic recovery (`cspms pipeline resume`): resend stalled runs, and remove the temp files that
-    writers killed mid-blob left (none younger than ``idle_seconds``). Returns (runs resumed, files removed)."""
-    resumed = resume_stalled_runs(resources, celery, idle_seconds)
-    return resumed, resources.store.sweep_temp_files(older_than_s=idle_seconds)

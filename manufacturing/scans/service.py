@@ -1,6 +1,12 @@
 """Foot scans: store an upload and measure it now, as the pipeline's ``scan.measure`` stage does (the same
 stored outputs serve both: a file measured before is not measured again); a foot from typed measurements,
-made into a scan file first; a scan's measurements read back. Services never commit."""
+made into a scan file first; a scan's measurements read back. Services never commit.
+
+An upload arrives staged (written and hashed, under no key yet): it becomes a blob only once it has been
+measured, so a rejected file leaves nothing in the store. The web server measures in its geometry pool
+(``manufacturing/geometry_pool.py``, off its event loop, with a deadline); the pool's process reads the staged
+file itself, so the bytes never cross a pipe.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +16,65 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from geometry.errors import ConfigurationError, NotFoundError
-from geometry.exchange.meshes import sniff_mesh_format
+from geometry.exchange.meshes import ReadLimits
+from geometry.exchange.threemf import ArchiveLimits
 from lasts.measurements import Measurements, measurements_from_json
 from lasts.scans import IngestOptions
 from lasts.typed_foot import TypedFoot, typed_foot_mesh
-from manufacturing.artifacts import ArtifactStore
+from manufacturing.artifacts import ArtifactStore, StagedBlob
 from manufacturing.db import repositories
 from manufacturing.db.models import FootScan
+from manufacturing.geometry_pool import GeometryPool
 from manufacturing.pipeline.runner import reuse_or_compute
-from manufacturing.pipeline.stages import SCAN_MEASURE, measure_scan, record_scan_measurements, scan_measure_key
+from manufacturing.pipeline.stages import (
+    SCAN_MEASURE,
+    StageOutput,
+    measure_scan,
+    record_scan_measurements,
+    scan_measure_key,
+)
+from manufacturing.settings import Settings
+
+
+def upload_ingest_options(settings: Settings) -> IngestOptions:
+    """How an upload is read: the stage's options (so an order reuses the measurement), the settings' limits."""
+    archive = ArchiveLimits(max_unpacked_bytes=settings.max_unpacked_bytes)
+    return IngestOptions(read_limits=ReadLimits(max_elements=settings.max_scan_elements, archive=archive))
+
+
+def measure_scan_file(path: Path, filename: str, options: IngestOptions) -> list[StageOutput]:
+    """``scan.measure``'s work on a staged scan file (what a geometry pool's process runs)."""
+    return measure_scan(path.read_bytes(), filename, options)
 
 
 def store_and_measure_scan(
-    session: Session, store: ArtifactStore, *, customer_email: str, filename: str, data: bytes
+    session: Session,
+    store: ArtifactStore,
+    *,
+    customer_email: str,
+    filename: str,
+    data: bytes | StagedBlob,
+    options: IngestOptions | None = None,
+    pool: GeometryPool | None = None,
 ) -> FootScan:
-    """Store the upload and its ``FootScan``, measure it (or reuse the stage's stored outputs), record the
-    measurements on the scan (no commit)."""
-    sniff_mesh_format(data, filename)  # refuse non-scan files before anything is stored
+    """Measure the upload (or reuse the stage's stored outputs), then store it and its ``FootScan`` with the
+    measurements recorded (no commit). ``pool``: where to measure (None: in this process). A file that cannot
+    be measured is discarded: it leaves no blob."""
+    staged = data if isinstance(data, StagedBlob) else store.stage_bytes(data)
+    options = options or IngestOptions()
+    try:
+        key = scan_measure_key(staged.sha256, options)  # the stage's key: an order reuses this measurement
+        task = (staged.path, filename, options)
+
+        def measure() -> list[StageOutput]:
+            return pool.run(measure_scan_file, *task) if pool is not None else measure_scan_file(*task)
+
+        result = reuse_or_compute(session, store, SCAN_MEASURE, key, measure)
+        blob = store.commit(staged)
+    except BaseException:
+        store.discard(staged)
+        raise
     customer = repositories.get_or_create_customer(session, customer_email)
-    blob = store.put_bytes(data)
     upload = repositories.add_artifact(
         session, blob, kind="scan.upload", filename=filename, media_type="application/octet-stream",
         input_key=f"scan:{blob.sha256}", stage="upload", stage_version=1,
@@ -38,9 +84,6 @@ def store_and_measure_scan(
         upload_artifact=upload, summary={},
     )  # fmt: skip
     session.add(scan)
-    options = IngestOptions()  # as the stage reads an order's scan, so an order reuses this measurement
-    key = scan_measure_key(blob.sha256, options)
-    result = reuse_or_compute(session, store, SCAN_MEASURE, key, lambda: measure_scan(data, filename, options))
     record_scan_measurements(scan, result.outputs)
     session.flush()
     return scan

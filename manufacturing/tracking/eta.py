@@ -17,17 +17,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from manufacturing.clock import as_utc, utc_now
-from manufacturing.db.models import WorkOrder
+from manufacturing.db.models import Pair
 from manufacturing.planning.factory import WorkCalendar
-from manufacturing.planning.routing import Routing
 from manufacturing.planning.service import load_factory
 from manufacturing.planning.work_orders import Progress
 from manufacturing.states import OperationState, WorkOrderState
 from manufacturing.tracking import repository
 from manufacturing.tracking.durations import WAIT, WORK, DurationModel, RobustStat
-from manufacturing.tracking.summary import summaries, summary_of
+from manufacturing.tracking.summary import PairSummary, summaries, summary_of
 
 Z90 = 1.2816  # the 90th percentile of a normal
+_CLOSED = (WorkOrderState.DONE, WorkOrderState.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -113,49 +113,81 @@ def load_model(session: Session) -> DurationModel:
     })  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    fingerprint: tuple[Any, ...]
+    calendar: WorkCalendar
+    model: DurationModel
+
+
+_inputs: dict[str, _Inputs] = {}  # per database: the last calendar and models read, and what they were read from
+
+
+def forecast_inputs(session: Session) -> tuple[WorkCalendar, DurationModel]:
+    """The factory's calendar and the duration models, read again only when a cheap fingerprint of their tables
+    changed (every learned observation and every stored centre or worker changes it): reading the models means
+    parsing every stored sample, which a progress read should not pay each time."""
+    fingerprint = repository.forecast_fingerprint(session)
+    key = str(session.get_bind().engine.url)
+    cached = _inputs.get(key)
+    if cached is None or cached.fingerprint != fingerprint:
+        cached = _Inputs(fingerprint, load_factory(session).calendar(), load_model(session))
+        _inputs[key] = cached
+    return cached.calendar, cached.model
+
+
 def pair_etas(session: Session, now: datetime | None = None) -> list[PairEta]:
     """The ETA of every open pair (work order neither done nor cancelled)."""
     now = as_utc(now or utc_now())
-    calendar = load_factory(session).calendar()
-    model = load_model(session)
+    calendar, model = forecast_inputs(session)
     work_orders = repository.work_orders_with_pairs(session)
     progress = summaries(session, [wo.pair_id for wo in work_orders], now)
-    etas = (_eta(wo, progress[wo.pair_id].progress(), calendar, model, now) for wo in work_orders)
+    etas = (_eta(wo.pair.serial, wo.pair.order_id, as_utc(wo.due_at), wo.operations, progress[wo.pair_id].progress(),
+                 calendar, model, now) for wo in work_orders)  # fmt: skip
     return [eta for eta in etas if eta is not None]
 
 
 def pair_eta(session: Session, pair_id: int, now: datetime | None = None) -> PairEta | None:
     """One pair's ETA; None when it has no work order or its work order is closed."""
-    work_order = repository.work_order_of_pair(session, pair_id)
-    if work_order is None:
+    pair = session.get(Pair, pair_id)
+    if pair is None:
         return None
-    progress = summary_of(session, pair_id).progress()
-    if progress is None or progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
-        return None  # closed: no factory or model to read
-    return _eta(work_order, progress, load_factory(session).calendar(), load_model(session), as_utc(now or utc_now()))
+    return eta_of_summary(session, pair.serial, pair.order_id, summary_of(session, pair_id), now)
 
 
-def _eta(wo: WorkOrder, progress: Progress | None, calendar: WorkCalendar, model: DurationModel, now: datetime
-         ) -> PairEta | None:  # fmt: skip
-    if progress is None or progress.state in (WorkOrderState.DONE, WorkOrderState.CANCELLED):
+def eta_of_summary(session: Session, serial: str, order_id: int, summary: PairSummary, now: datetime | None = None
+                   ) -> PairEta | None:  # fmt: skip
+    """The ETA from the pair's progress summary (no replay); None when not released or closed."""
+    progress = summary.progress()
+    if summary.work_order_id is None or summary.due_at is None or progress is None or progress.state in _CLOSED:
+        return None  # nothing to forecast: no factory or model to read
+    calendar, model = forecast_inputs(session)
+    operations = repository.operations_of_work_order(session, summary.work_order_id)
+    return _eta(serial, order_id, summary.due_at, operations, progress, calendar, model, as_utc(now or utc_now()))
+
+
+def _eta(serial: str, order_id: int, due: datetime, operations: Sequence[Any], progress: Progress | None,
+         calendar: WorkCalendar, model: DurationModel, now: datetime) -> PairEta | None:  # fmt: skip
+    """``operations``: the work order's (``WorkOrderOperation`` rows or Core rows: seq, code, standard_minutes,
+    planned_centre)."""
+    if progress is None or progress.state in _CLOSED:
         return None
-    routing = Routing.from_json(wo.routing)
-    planned = {op.seq: op.planned_centre for op in wo.operations}
-    remaining = [
-        RemainingOperation(
-            op.code, st.state.value, st.station if st.state == OperationState.IN_PROGRESS else planned.get(op.seq),
+    rows = {op.seq: op for op in operations}  # the routing's operations, each with its planned centre
+    remaining = []
+    for st in progress.operations:
+        if st.state == OperationState.DONE:
+            continue
+        op = rows[st.seq]
+        remaining.append(RemainingOperation(
+            op.code, st.state.value, st.station if st.state == OperationState.IN_PROGRESS else op.planned_centre,
             op.standard_minutes,
             calendar.working_minutes_between(as_utc(st.started_at), now) if st.started_at else 0.0,
-        )
-        for op, st in zip(routing.operations, progress.operations, strict=True)
-        if st.state != OperationState.DONE
-    ]  # fmt: skip
+        ))  # fmt: skip
     forecast = forecast_pair(remaining, model)
-    due = as_utc(wo.due_at)
     to_due = (calendar.working_minutes_between(now, due) if due > now
               else -calendar.working_minutes_between(due, now))  # fmt: skip
     return PairEta(
-        wo.pair.serial, wo.pair.order_id, progress.state.value, due,
+        serial, order_id, progress.state.value, due,
         calendar.add_working_minutes(now, forecast.remaining_minutes),
         calendar.add_working_minutes(now, forecast.p90_minutes),
         late_probability(forecast.remaining_minutes, forecast.sigma_minutes, to_due), forecast,

@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -128,7 +128,7 @@ def ingest(session: Session, events: Sequence[ScanEvent], now: datetime | None =
     # The pairs' locks come first, so a pair's events are stored and chained in commit order.
     repositories.lock_pairs(session, (pairs[e.pair_serial] for e in known))
     before = summary.snapshot(session, {pairs[e.pair_serial] for e in known})
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"event_id": e.event_id, "pair_id": pairs[e.pair_serial], "station": e.station, "operation": e.operation,
          "event_type": e.event_type, "occurred_at": e.occurred_at, "received_at": now, "source": e.reader_id,
          "payload": dict(e.payload)}

@@ -14,6 +14,7 @@ from sqlalchemy import ARRAY, Integer, any_, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from geometry.errors import NotFoundError
 from manufacturing.db.models import (
     DurationStat,
     Order,
@@ -168,7 +169,7 @@ def summary_events_of_pairs(session: Session, pair_ids: Sequence[int]) -> dict[i
 
 @dataclass(frozen=True)
 class StoredSummary:
-    summary: PairProgress
+    summary: Any  # a ``pair_progress`` row (Core: its columns as attributes)
     newest_event_id: int | None  # the pair's newest event now
     work_order_id: int | None  # the pair's work order now
     due_at: datetime | None
@@ -176,13 +177,16 @@ class StoredSummary:
 
 def stored_summaries(session: Session, pair_ids: Sequence[int]) -> list[StoredSummary]:
     """The pairs' stored summaries with what says whether each is current: the pair's newest event id (an index
-    probe on (pair_id, id)) and its work order; one query."""
-    newest = (select(func.max(TrackingEvent.id)).where(TrackingEvent.pair_id == PairProgress.pair_id)
-              .correlate(PairProgress).scalar_subquery())  # fmt: skip
-    query = (select(PairProgress, newest, WorkOrder.id, WorkOrder.due_at)
-             .outerjoin(WorkOrder, WorkOrder.pair_id == PairProgress.pair_id)
-             .where(PairProgress.pair_id.in_(list(pair_ids))))  # fmt: skip
-    return [StoredSummary(*row) for row in session.execute(query)]
+    probe on (pair_id, id)) and its work order; one query, Core rows (a hot read: no ORM objects)."""
+    table, events, work_orders = PairProgress.__table__, TrackingEvent.__table__, WorkOrder.__table__
+    newest = (select(func.max(events.c.id)).where(events.c.pair_id == table.c.pair_id)
+              .correlate(table).scalar_subquery())  # fmt: skip
+    query = (select(table, newest.label("newest_event_id"), work_orders.c.id.label("current_work_order_id"),
+                    work_orders.c.due_at.label("current_due_at"))
+             .outerjoin(work_orders, work_orders.c.pair_id == table.c.pair_id)
+             .where(table.c.pair_id.in_(list(pair_ids))))  # fmt: skip
+    return [StoredSummary(row, row.newest_event_id, row.current_work_order_id, row.current_due_at)
+            for row in session.connection().execute(query)]  # fmt: skip
 
 
 def upsert_summaries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -202,3 +206,35 @@ def upsert_summaries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         ),
         sorted(rows, key=lambda r: r["pair_id"]),
     )
+
+
+def operations_of_work_order(session: Session, work_order_id: int) -> list[Any]:
+    """The work order's operations (seq, code, standard_minutes, planned_centre), Core rows by seq."""
+    table = WorkOrderOperation.__table__
+    query = (select(table.c.seq, table.c.code, table.c.standard_minutes, table.c.planned_centre)
+             .where(table.c.work_order_id == work_order_id).order_by(table.c.seq))  # fmt: skip
+    return list(session.connection().execute(query))
+
+
+_FORECAST_FINGERPRINT = text("""
+    SELECT (SELECT count(*) FROM duration_stat), (SELECT max(id) FROM duration_stat),
+           (SELECT sum(count) FROM duration_stat), (SELECT max(updated_at) FROM duration_stat),
+           (SELECT count(*) FROM work_centre), (SELECT max(id) FROM work_centre),
+           (SELECT count(*) FROM worker), (SELECT max(id) FROM worker)""")
+
+
+def forecast_fingerprint(session: Session) -> tuple[Any, ...]:
+    """What changes whenever the duration models or the factory do (a learned observation raises a count; a
+    rebuild or a new centre or worker adds ids): one query of aggregates."""
+    return tuple(session.execute(_FORECAST_FINGERPRINT).one())
+
+
+def pair_ref(session: Session, serial: str) -> tuple[int, str, int, int]:
+    """(id, serial, order id, customer id) of the pair (``NotFoundError`` when there is none)."""
+    row = session.execute(
+        select(Pair.id, Pair.serial, Pair.order_id, Order.customer_id).join(Order, Order.id == Pair.order_id)
+        .where(Pair.serial == serial)
+    ).one_or_none()  # fmt: skip
+    if row is None:
+        raise NotFoundError(f"pair {serial} does not exist", serial=serial)
+    return row.id, row.serial, row.order_id, row.customer_id

@@ -5,12 +5,37 @@ outside the routing, stored before ingest refused them) are listed under ``inval
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from manufacturing.db import repositories
+from manufacturing.tracking import repository
+from manufacturing.tracking.eta import eta_of_summary
 from manufacturing.tracking.summary import PairSummary, summary_of
+
+
+@dataclass(frozen=True)
+class PairRef:
+    id: int
+    serial: str
+    order_id: int
+    customer_id: int  # whose it is: the route checks it before reading the progress
+
+
+def find_pair(session: Session, serial: str) -> PairRef:
+    """The pair and its order's customer, in one query (``NotFoundError`` for an unknown serial)."""
+    return PairRef(*repository.pair_ref(session, serial))
+
+
+def progress_with_eta(session: Session, pair: PairRef, now: datetime | None = None) -> dict[str, Any]:
+    """``pair_progress``'s answer and the ETA (null when not released or closed): the summary and the work
+    order's operations, no replay."""
+    summary = summary_of(session, pair.id)
+    eta = eta_of_summary(session, pair.serial, pair.order_id, summary, now)
+    return {**progress_json(pair.serial, pair.order_id, summary), "eta": None if eta is None else eta.to_json()}
 
 
 def pair_progress(session: Session, serial: str) -> dict[str, Any]:

@@ -52,15 +52,22 @@ _FACT_TYPES = frozenset(e.value for e in EventType)
 
 
 class StoredEvent(Protocol):
-    """A ``tracking_event`` row, as the ORM or a Core query gives it."""
+    """A ``tracking_event`` row, as the ORM or a Core query gives it (read only)."""
 
-    id: int
-    event_id: str
-    station: str
-    operation: str
-    event_type: str
-    occurred_at: datetime
-    payload: Any
+    @property
+    def id(self) -> int: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def station(self) -> str: ...
+    @property
+    def operation(self) -> str: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def payload(self) -> Any: ...
 
 
 @dataclass(frozen=True)

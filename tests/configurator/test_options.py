@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from configurator.options import OptionsError, parse_options
+from configurator.options import MAX_OPTIONS_BYTES, OptionsError, parse_options
 from configurator.styles import STYLE_NAMES
+from geometry.errors import InputTooLargeError
 from lasts.fitting import FitPreference
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -39,13 +40,34 @@ def test_options_are_normalised() -> None:
         ('{"style": "derby", "fit_preference": "tight"}', "fit_preference"),
         ('{"style": ', "not valid JSON"),
         ("[1, 2]", "must be a JSON object"),
+        ('{"style": "derby", "logo": ' + "[" * 5000 + "]" * 5000 + "}", "options.json is nested 5001 levels deep; "
+         "at most 8 levels are read"),
+        ('{"style": "derby", "logo": {"width_mm": NaN}}', "logo.width_mm in options.json is NaN: numbers must be "
+         "finite"),
+        ('{"style": "derby", "logo": {"width_mm": 1e999}}', "logo.width_mm in options.json is 1e999"),
+        ('{"style": "derby", "logo": {"position": [0.5, Infinity]}}', "logo.position.1 in options.json is Infinity"),
+        ('{"style": "derby", "logo": {"position": [0.5, 1e308]}}', "logo.position.1: Input should be less than or "
+         "equal to 1"),
+        ('{"style": "derby\u0000"}', "holds a NUL character"),
     ],
-)
+)  # fmt: skip
 def test_bad_options_name_the_problem(raw: str, fragment: str) -> None:
     with pytest.raises(OptionsError) as caught:
         parse_options(raw, source="options.json")
     assert fragment in caught.value.message
     assert isinstance(caught.value, ValueError)
+
+
+def test_numbers_that_are_not_finite_are_refused_in_a_dict_too() -> None:
+    for logo in ({"width_mm": float("nan")}, {"position": [float("inf"), 0.5]}, {"position": [0.5, float("nan")]}):
+        with pytest.raises(OptionsError, match="logo"):
+            parse_options({"style": "derby", "logo": logo})
+
+
+def test_options_text_over_its_limit_is_too_large() -> None:
+    with pytest.raises(InputTooLargeError) as caught:
+        parse_options('{"style": "derby", "note": "' + "x" * MAX_OPTIONS_BYTES + '"}', source="big.json")
+    assert caught.value.http_status == 413 and "big.json is" in caught.value.message
 
 
 def test_every_problem_is_listed() -> None:

@@ -102,6 +102,7 @@ def test_measurements_a_file_does_not_give_are_none() -> None:
     read = measurements_from_json({"foot_length_mm": 262, "ball_girth_mm": 246.5, "colour": "red"}, "right")
     assert read.values_mm["foot_length_mm"] == 262.0 and isinstance(read.values_mm["foot_length_mm"], float)
     assert read.values_mm["waist_girth_mm"] is None and set(read.values_mm) == set(MEASUREMENT_KEYS)
+    assert measurements_from_json({"arch_height_mm": 0.0}, "left").values_mm["arch_height_mm"] == 0.0  # a flat foot
 
 
 @pytest.mark.parametrize(
@@ -112,12 +113,20 @@ def test_measurements_a_file_does_not_give_are_none() -> None:
         ({"foot_length_mm": 262.0}, "up", "side 'up'"),
         ({"foot_length_mm": "long"}, "left", "foot_length_mm is 'long', not a number of mm"),
         ({"ball_girth_mm": True}, "left", "ball_girth_mm is True, not a number of mm"),
+        ({"ball_girth_mm": float("nan")}, "left", "ball_girth_mm is nan: a finite number more than 0 and less than "
+         "1000 mm is needed"),
+        ({"foot_length_mm": float("inf")}, "left", "foot_length_mm is inf: a finite number more than 0"),
+        ({"foot_length_mm": 1e308}, "left", "foot_length_mm is 1e+308: a finite number more than 0"),
+        ({"foot_length_mm": 10**400}, "left", "foot_length_mm is 1000000000"),
+        ({"waist_girth_mm": 0}, "left", "waist_girth_mm is 0: a finite number more than 0"),
+        ({"arch_height_mm": -1.0}, "left", "arch_height_mm is -1.0: a finite number at least 0 and less than 1000"),
     ],
-)
+)  # fmt: skip
 def test_bad_measurements_are_refused_by_name(data: object, side: object, expected: str) -> None:
     with pytest.raises(MeasurementsError, match=re.escape(expected)) as caught:
         measurements_from_json(data, side)
     assert caught.value.code == "invalid_measurements" and caught.value.http_status == 422
+    assert len(str(caught.value)) < 200
 
 
 def test_a_record_holds_only_measurements_and_cannot_be_changed() -> None:

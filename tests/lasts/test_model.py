@@ -4,7 +4,7 @@ import trimesh
 
 from lasts.errors import LastError
 from lasts.fitting import measure_last
-from lasts.model import LastParameters, ToeShape, build_last
+from lasts.model import PARAMETER_RANGES, LastParameterError, LastParameters, ToeShape, build_last, check_parameters
 from tests.lasts.last_samples import FIND_LIKE
 
 
@@ -88,3 +88,24 @@ def test_unknown_or_missing_parameters_are_named() -> None:
     del data["ball_girth_mm"]
     with pytest.raises(LastError, match="ball_girth_mm"):
         LastParameters.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), float("-inf"), 1e308, -1e308, 10**400, True, "240", [240]]
+)
+@pytest.mark.parametrize("name", ["ball_girth_mm", "cone_height_mm", "back_lean_mm", "bottom_width_ratio"])
+def test_a_parameter_that_is_no_number_in_its_range_is_refused_as_it_is_read(name: str, value: object) -> None:
+    with pytest.raises(LastParameterError) as caught:
+        LastParameters.from_dict({**FIND_LIKE.to_dict(), name: value})
+    assert caught.value.code == "invalid_last_parameter" and caught.value.http_status == 422
+    assert caught.value.details["field"] == name
+    assert str(caught.value).startswith(f"{name} is ") and PARAMETER_RANGES[name].words in str(caught.value)
+    assert len(str(caught.value)) < 200  # a huge number is not written out whole
+
+
+def test_a_parameter_past_its_range_is_refused_before_a_last_is_built() -> None:
+    with pytest.raises(LastParameterError, match="waist_girth_mm is 1e\\+308: a finite number more than 0 and less "
+                       "than 1000 mm is needed"):  # fmt: skip
+        check_parameters(FIND_LIKE.with_values(waist_girth_mm=1e308))
+    assert PARAMETER_RANGES["bottom_width_ratio"].words == "a finite number more than 0 and at most 1"
+    check_parameters(FIND_LIKE.with_values(inflare_mm=-3.0, back_lean_mm=None))  # in range, and they go together

@@ -5,6 +5,14 @@ import pytest
 import trimesh
 from scipy.spatial.transform import Rotation
 
+from benchmarks.hostile import (
+    all_zero_stl,
+    float32_max_stl,
+    huge_coordinates_obj,
+    instancing_bomb_glb,
+    scaled_obj,
+    triangle_stl,
+)
 from geometry.errors import InputError, InputTooLargeError, UnsupportedFormatError
 from lasts.errors import (
     AmbiguousUnitsError,
@@ -170,3 +178,44 @@ def test_nan_coordinates_are_refused() -> None:
 def test_a_point_count_over_the_limit_is_refused(find_template_bytes: bytes) -> None:
     with pytest.raises(InputTooLargeError, match="over the limit"):
         ingest_scan(find_template_bytes, "find.obj", IngestOptions(max_points=10_000))
+
+
+# ------------------------------------------------------------------------ absurd inputs: typed, never a crash
+
+
+def test_a_single_triangle_is_not_a_foot() -> None:
+    with pytest.raises(NotAFootError, match="too few to be a foot"):
+        ingest_scan(triangle_stl(), "triangle.stl")
+
+
+def test_an_all_zero_stl_is_not_a_foot() -> None:
+    with pytest.raises(NotAFootError, match="at one point"):
+        ingest_scan(all_zero_stl(1_000), "zero.stl")
+
+
+@pytest.mark.parametrize(
+    ("factor", "error", "message"),
+    [(1e300, InputError, "no scan reaches that far"), (1e-300, ImplausibleFootSizeError, "scaled wrongly"),
+     (1e-12, ImplausibleFootSizeError, "scaled wrongly"), (1e6, ImplausibleFootSizeError, "scaled wrongly")],
+)  # fmt: skip
+def test_a_foot_scaled_past_every_unit_is_refused(find_template_bytes: bytes, factor: float, error: type,
+                                                  message: str) -> None:  # fmt: skip
+    with pytest.raises(error, match=message):
+        ingest_scan(scaled_obj(find_template_bytes, factor), "scaled.obj")
+
+
+@pytest.mark.parametrize("data", [huge_coordinates_obj(1e308), float32_max_stl()], ids=["1e308", "float32 max"])
+def test_coordinates_past_any_scan_are_refused(data: bytes) -> None:
+    with pytest.raises(InputError, match="no scan reaches that far"):
+        ingest_scan(data, "far.stl")
+
+
+def test_a_flat_sheet_of_vertices_is_not_a_foot() -> None:
+    sheet = trimesh.creation.box(extents=(250.0, 100.0, 1.0)).subdivide().subdivide().subdivide()
+    with pytest.raises(NotAFootError, match="flat"):
+        ingest_scan(export(sheet.vertices * [1.0, 1.0, 0.0], sheet.faces), "sheet.ply")
+
+
+def test_an_instancing_bomb_is_refused_before_it_is_read() -> None:
+    with pytest.raises(InputTooLargeError, match="placed 21 times"):
+        ingest_scan(instancing_bomb_glb(faces=88_000, instances=21), "bomb.glb")

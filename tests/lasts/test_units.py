@@ -1,7 +1,7 @@
 import pytest
 
 from lasts.errors import AmbiguousUnitsError, ImplausibleFootSizeError
-from lasts.units import decide_units
+from lasts.units import check_scan_extent, decide_units
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,21 @@ def test_an_explicit_unit_is_checked_not_trusted() -> None:
     assert decide_units(265.0, "mm").detected is False
     with pytest.raises(ImplausibleFootSizeError, match="2650 mm"):
         decide_units(265.0, "cm")
+
+
+@pytest.mark.parametrize("length", [float("nan"), float("inf"), -float("inf"), 0.0, -250.0, 1e308])
+@pytest.mark.parametrize("requested", ["auto", "mm"])
+def test_lengths_that_are_no_length_are_refused(length: float, requested: str) -> None:
+    with pytest.raises(ImplausibleFootSizeError):
+        decide_units(length, requested)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("extent", [float("nan"), float("inf"), 0.0, 1e-300, 1e-5, 5e6, 1e300])
+def test_scan_extents_no_unit_makes_a_foot_are_refused(extent: float) -> None:
+    with pytest.raises(ImplausibleFootSizeError, match="scaled wrongly"):
+        check_scan_extent(extent)
+
+
+@pytest.mark.parametrize("extent", [0.3, 30.0, 11.0, 300.0, 900.0])  # m, cm, in, mm; a foot and its leg in mm
+def test_scan_extents_of_a_foot_in_some_unit_pass(extent: float) -> None:
+    check_scan_extent(extent)

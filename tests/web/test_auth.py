@@ -1,14 +1,24 @@
 """Signing in over HTTP: registration, login (bearer and cookie), the rate limit, logout, customers seeing only
-their own scans, designs, orders and pairs, the accounts API, and tokens of one kind refused by the other."""
+their own scans, designs, orders and pairs, the accounts API, tokens of one kind refused by the other, sessions
+forged with the former built-in key refused, cookie writes only from configured origins, and records staff
+made for an address reached only with proof (the e-mailed link or the walk-in's claim code)."""
 
 import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes, policy
 
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
 
 from manufacturing.accounts.roles import Role
+from manufacturing.db.migrate import upgrade
+from manufacturing.settings import Settings
 from tests.lasts.last_samples import FIND_LIKE
 from tests.web.conftest import PASSWORD, bearer, make_account, signed_in
-from web.api.auth import SESSION_COOKIE
+from web.api.app import create_app
+from web.api.auth import SESSION_COOKIE, allowed_origins, normalised_origin
 
 LAST = FIND_LIKE.with_values(side="right").to_dict()
 DERBY = {"style": "derby"}
@@ -67,13 +77,142 @@ def test_forged_tampered_and_machine_tokens_open_nothing_but_their_own_door(clie
     assert client.post("/api/jobs/claim", headers={"Authorization": good}).status_code == 401
 
 
-def test_a_cookie_session_refuses_writes_from_another_origin(anonymous: TestClient) -> None:
-    make_account(anonymous.app, "floor@example.com", Role.STAFF)
-    anonymous.post("/api/auth/login", json={"email": "floor@example.com", "password": PASSWORD})
-    evil = anonymous.post("/api/auth/logout", headers={"Origin": "https://evil.example"})
-    assert evil.status_code == 403
-    same = anonymous.post("/api/auth/logout", headers={"Origin": "http://testserver"})
-    assert same.status_code == 204
+@contextmanager
+def _served(settings: Settings) -> Iterator[TestClient]:
+    upgrade(settings.resolved_database_url)
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+    app.state.resources.engine.dispose()
+
+
+def test_a_cookie_session_refuses_writes_from_another_origin(settings: Settings) -> None:
+    with _served(settings.model_copy(update={"public_url": "http://testserver"})) as anonymous:
+        make_account(anonymous.app, "floor@example.com", Role.STAFF)
+        anonymous.post("/api/auth/login", json={"email": "floor@example.com", "password": PASSWORD})
+        evil = anonymous.post("/api/auth/logout", headers={"Origin": "https://evil.example"})
+        assert evil.status_code == 403
+        same = anonymous.post("/api/auth/logout", headers={"Origin": "http://testserver"})
+        assert same.status_code == 204
+
+
+def test_the_origin_check_trusts_the_configured_origins_not_the_host_header(settings: Settings) -> None:
+    shop = settings.model_copy(update={"public_url": "https://shop.example/", "allowed_origins":
+                                       "https://staff.shop.example, http://kiosk.local:8080"})  # fmt: skip
+    with _served(shop) as anonymous:
+        make_account(anonymous.app, "floor@example.com", Role.STAFF)
+
+        def cookie_write(headers: dict[str, str]) -> int:
+            anonymous.post("/api/auth/login", json={"email": "floor@example.com", "password": PASSWORD})
+            return anonymous.post("/api/auth/logout", headers=headers).status_code
+
+        # The sender picks the Host header: an Origin matching it proves nothing.
+        assert cookie_write({"Host": "evil.example", "Origin": "http://evil.example"}) == 403
+        assert cookie_write({"Origin": "http://testserver"}) == 403  # the test client's own host, not configured
+        assert cookie_write({"Origin": "null"}) == 403
+        for origin in ("https://shop.example", "HTTPS://Shop.Example:443", "https://staff.shop.example",
+                       "http://kiosk.local:8080"):  # fmt: skip
+            assert cookie_write({"Host": "evil.example", "Origin": origin}) == 204, origin
+        # Bearer tokens are not sent by browsers on their own: no Origin rule for them.
+        token = anonymous.post("/api/auth/login", json={"email": "floor@example.com", "password": PASSWORD})
+        anonymous.cookies.clear()
+        bearer_write = anonymous.post(
+            "/api/auth/logout",
+            headers={"Origin": "https://evil.example", "Authorization": f"Bearer {token.json()['token']}"},
+        )
+        assert bearer_write.status_code == 204
+
+
+def test_the_default_origins_follow_the_served_address() -> None:
+    local = allowed_origins(Settings(host="127.0.0.1", port=8000))
+    assert local == {"http://127.0.0.1:8000", "http://localhost:8000"}
+    assert allowed_origins(Settings(host="0.0.0.0", port=9000)) == {"http://127.0.0.1:9000", "http://localhost:9000"}
+    assert allowed_origins(Settings(host="shop.example", port=80)) == {"http://shop.example"}
+    assert allowed_origins(Settings(public_url="https://shop.example/app", host="10.0.0.5")) == {"https://shop.example"}
+    assert normalised_origin("not a url") == "" and normalised_origin("http://h:99999") == ""
+
+
+def test_a_session_minted_with_the_former_development_key_is_refused(anonymous: TestClient) -> None:
+    admin = make_account(anonymous.app, "root@example.com", Role.ADMIN)
+    claims = {"a": admin.account_id, "v": admin.token_version}
+    forged = URLSafeTimedSerializer("dev-only-" + "change-me", salt="cspms.session.v1").dumps(claims)
+    for headers in ({"Authorization": f"Bearer {forged}"}, {"Cookie": f"{SESSION_COOKIE}={forged}"}):
+        assert anonymous.get("/api/auth/me", headers=headers).status_code == 401
+        assert anonymous.post("/api/accounts", headers=headers, json={"email": "mallory@example.com",
+                              "password": PASSWORD, "role": "admin"}).status_code == 401  # fmt: skip
+    assert anonymous.get("/api/auth/me", headers=bearer(anonymous.app, admin)).status_code == 200
+
+
+TYPED = {"side": "right", "foot_length_mm": 262.0, "ball_girth_mm": 246.0}
+
+
+def _register(client: TestClient, email: str) -> tuple[dict, dict[str, str]]:
+    response = client.post("/api/auth/register", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["account"], {"Authorization": f"Bearer {body['token']}"}
+
+
+def test_registering_an_address_staff_recorded_shows_nothing_until_the_claim_code_is_entered(
+    client: TestClient, anonymous: TestClient
+) -> None:
+    staff = signed_in(client.app, "floor@example.com", Role.STAFF)
+    recorded = client.post("/api/scans/typed", headers=staff, json={**TYPED, "email": "walker@example.com"})
+    assert recorded.status_code == 201, recorded.text
+    scan_id, code = recorded.json()["id"], recorded.json()["claim_code"]
+    assert code and len(code) == 14
+    account, walker = _register(anonymous, "walker@example.com")
+    assert account["customer_id"] is None and account["proof_needed"] and not account["email_verified"]
+    assert anonymous.get(f"/api/scans/{scan_id}", headers=walker).status_code == 404
+    for path, body in (("/api/scans/typed", TYPED), ("/api/designs", {"options": DERBY, "last": LAST})):
+        own = anonymous.post(path, headers=walker, json=body)
+        assert own.status_code == 403 and own.json()["code"] == "address_unconfirmed", own.text
+    wrong = anonymous.post("/api/auth/claim", headers=walker, json={"code": "ABCD-EFGH-JKMN"})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "invalid_proof"
+    assert anonymous.post("/api/auth/claim", headers=staff, json={"code": code}).status_code == 403
+    claimed = anonymous.post("/api/auth/claim", headers=walker, json={"code": code.lower()})
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["customer_id"] is not None and not claimed.json()["proof_needed"]
+    assert anonymous.get(f"/api/scans/{scan_id}", headers=walker).status_code == 200
+    again = anonymous.post("/api/auth/claim", headers=walker, json={"code": code})
+    assert again.status_code == 422  # once
+    # More measurements for a customer whose record is an account's: nothing to claim.
+    more = client.post("/api/scans/typed", headers=staff, json={**TYPED, "email": "walker@example.com"})
+    assert more.status_code == 201 and more.json()["claim_code"] is None
+    own = anonymous.post("/api/scans/typed", headers=walker, json=TYPED)
+    assert own.status_code == 201 and own.json()["claim_code"] is None
+
+
+def test_following_the_emailed_link_attaches_the_records_once(
+    client: TestClient, anonymous: TestClient, settings: Settings
+) -> None:
+    recorded = client.post("/api/scans/typed", json={**TYPED, "email": "linda@example.com"})
+    assert recorded.status_code == 201, recorded.text
+    _, fresh = _register(anonymous, "fresh@example.com")  # an address the shop has no records for: no mail
+    outbox = settings.var_dir / "outbox"
+    assert not outbox.exists()
+    account, linda = _register(anonymous, "linda@example.com")
+    assert account["proof_needed"]
+    (mail,) = outbox.iterdir()
+    message = message_from_bytes(mail.read_bytes(), policy=policy.default)
+    assert message["To"] == "linda@example.com"
+    link = re.search(r"(http://\S+/api/auth/verify\?token=(\S+))", message.get_content())
+    assert link is not None and link.group(1).startswith(settings.resolved_public_url)
+    assert anonymous.get(f"/api/scans/{recorded.json()['id']}", headers=linda).status_code == 404
+    assert anonymous.get("/api/auth/verify", params={"token": link.group(2) + "x"}).status_code == 422
+    verified = anonymous.get("/api/auth/verify", params={"token": link.group(2)})  # no session needed: the link is
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["email_verified"] and verified.json()["customer_id"] is not None
+    assert anonymous.get(f"/api/scans/{recorded.json()['id']}", headers=linda).status_code == 200
+    assert anonymous.post("/api/auth/verify", params={"token": link.group(2)}).status_code == 422  # once
+    # A new link on request, a few an hour.
+    for _ in range(2):
+        assert anonymous.post("/api/auth/verification", headers=fresh).status_code == 202
+    assert anonymous.post("/api/auth/verification", headers=linda).status_code == 202
+    assert len(list(outbox.iterdir())) == 4
+    assert anonymous.post("/api/auth/verification", headers=fresh).status_code == 202
+    limited = anonymous.post("/api/auth/verification", headers=fresh)
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 3000
 
 
 def test_customers_see_only_their_own_designs_scans_orders_and_pairs(

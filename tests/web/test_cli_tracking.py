@@ -89,3 +89,36 @@ def test_kpi_json(populated: Shop, tmp_path: Path) -> None:
     assert report["order_lead_time"] is None and report["on_time_delivery"] == 1.0
     assert report["output_per_worker"] == {"W-7": 2 * 8 + 2}
     assert (report["defect_rate"], report["first_pass_yield"]) == (0.0, 1.0)
+
+
+def test_ledger_seal_export_and_verify_against_the_published_roots(populated: Shop, tmp_path: Path) -> None:
+    from benchmarks.ledger import edit_worker, rewrite_seal_rows
+
+    sealed = cspms("ledger", "seal", var_dir=tmp_path)
+    assert sealed.returncode == 0, sealed.stderr
+    assert "sealed #1: " in sealed.stderr and "published seal(s) #1" in sealed.stderr
+    published = tmp_path / "artifacts" / "ledger" / "roots.jsonl"
+    assert sealed.stdout.strip() == str(published.resolve()) and len(published.read_text().splitlines()) == 1
+    assert (tmp_path / "ledger_signing_key").stat().st_mode & 0o777 == 0o600
+    assert cspms("ledger", "seal", var_dir=tmp_path).stderr.startswith("nothing recorded since the last seal")
+    kept = tmp_path / "elsewhere" / "roots.jsonl"
+    exported = cspms("ledger", "export", "--out", str(kept), var_dir=tmp_path)
+    assert exported.returncode == 0 and exported.stdout.startswith(f"exported 1 seal(s) to {kept}")
+    assert kept.read_text() == published.read_text()
+
+    with session_scope(populated.sessions) as session:  # a careful forger: every later hash recomputed
+        edit_worker(session, 1, 6)
+    populated.sessions.kw["bind"].dispose()
+    rewritten = cspms("ledger", "verify", var_dir=tmp_path)
+    named = rewritten.stdout.splitlines()[1]
+    assert rewritten.returncode == 3 and named.endswith("was changed after it was sealed")
+    assert named.startswith(f"  pair {populated.serials[0]}: entry 6 (started of skiving at SKIVING, 2026-03-16 ")
+    with session_scope(populated.sessions) as session:  # and the seal rows, too
+        rewrite_seal_rows(session)
+    populated.sessions.kw["bind"].dispose()
+    tampered = cspms("ledger", "verify", var_dir=tmp_path)
+    assert tampered.returncode == 3, tampered.stderr
+    assert "seal #1 (sealed " in tampered.stdout and "its row in the database was rewritten" in tampered.stdout
+    published.unlink()  # and the published file removed: the copy kept elsewhere still tells
+    report = json.loads(cspms("ledger", "verify", "--published", str(kept), "--json", var_dir=tmp_path).stdout)
+    assert report["ok"] is False and {p["what"] for p in report["seal_problems"]} >= {"seal:row-rewritten"}

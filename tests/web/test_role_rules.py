@@ -37,6 +37,10 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/auth/logout"): SIGNED_IN,
     ("GET", "/api/auth/me"): SIGNED_IN,
+    ("POST", "/api/auth/verification"): SIGNED_IN,
+    ("GET", "/api/auth/verify"): PUBLIC,  # the e-mailed link's token is the credential
+    ("POST", "/api/auth/verify"): PUBLIC,
+    ("POST", "/api/auth/claim"): {"customer"},
     ("GET", "/api/accounts"): ACCOUNTS,
     ("POST", "/api/accounts"): ACCOUNTS,
     ("POST", "/api/accounts/{email}/disable"): ACCOUNTS,

@@ -11,11 +11,13 @@ from lxml import etree
 from sqlalchemy import select
 
 from manufacturing.accounts.roles import Role
-from manufacturing.db.models import DurationStat
+from manufacturing.db.models import DurationStat, PipelineRun, StageRun, TrackingEvent
+from manufacturing.db.repositories import get_pair_by_serial
 from manufacturing.db.session import session_scope
 from manufacturing.ledger.ledger import verify_proof
 from manufacturing.settings import Settings
-from tests.manufacturing.tracking.shop import DERBY_OPERATIONS, Shop, full_run, make_shop, scan
+from manufacturing.states import RunState, StageState
+from tests.manufacturing.tracking.shop import DERBY_OPERATIONS, T0, Shop, full_run, make_shop, scan
 from tests.web.conftest import signed_in
 from web.api.tracking import create_tracking_app
 
@@ -112,3 +114,61 @@ def test_durations_are_learned_in_the_background_once(tracked: Tracked) -> None:
         cutting = session.scalars(select(DurationStat).where(DurationStat.operation == "cutting",
                                                              DurationStat.kind == "work")).one()  # fmt: skip
         assert cutting.count == 2 and cutting.median_minutes == pytest.approx(11.0)
+
+
+def test_a_single_refused_event_is_answered_with_its_typed_error(tracked: Tracked) -> None:
+    serial = tracked.shop.serials[0]
+    gluing = tracked.client.post("/api/tracking/events", json=scan(serial, "gluing", "started", 1))
+    assert gluing.status_code == 422 and gluing.json()["code"] == "unknown_operation"
+    assert gluing.json()["details"] == {"field": "operation", "operation": "gluing"}
+    nobody = tracked.client.post("/api/tracking/events", json=scan("CS26-NOPE", "cutting", "started", 1))
+    assert nobody.status_code == 422 and nobody.json()["code"] == "unknown_pair"
+    first = scan(serial, "cutting", "started", 1)
+    post(tracked, first)
+    clash = tracked.client.post("/api/tracking/events", json={**first, "reader_id": "rfid-9"})
+    assert clash.status_code == 409 and clash.json()["code"] == "event_conflict"
+    assert post(tracked, first)["duplicates"] == 1  # the same event again is harmless
+    deep = tracked.client.post("/api/tracking/events", json={**scan(serial, "cutting", "finished", 2),
+                                                             "payload": {"a": {"b": {"c": {"d": {"e": {}}}}}}})
+    assert deep.status_code == 422 and deep.json()["code"] == "event_too_large"
+
+
+def test_an_invalid_event_stored_by_an_older_version_breaks_no_read(client: TestClient, settings: Settings) -> None:
+    """Finding 5: an event naming an unknown operation made the order view, the run view and re-planning answer
+    409 for good. Stored straight into the table (as an older version's ingest did), it is shown as invalid."""
+    shop = make_shop(settings.resolved_database_url, pairs=2)
+    serial = shop.serials[0]
+    with session_scope(shop.sessions) as session:
+        pair = get_pair_by_serial(session, serial)
+        run = PipelineRun(pair_id=pair.id, stages=["work_order.release"], state=RunState.SUCCEEDED)
+        run.stage_runs.append(StageRun(stage="work_order.release", stage_version=1, state=StageState.SUCCEEDED))
+        session.add(run)
+        session.add(TrackingEvent(event_id="old-gluing", pair_id=pair.id, station="GLUE-1", operation="gluing",
+                                  event_type="started", occurred_at=T0, received_at=T0, source="old-reader",
+                                  payload={}))  # fmt: skip
+        session.flush()
+        run_id, order_number = run.id, pair.order.number
+    shop.sessions.kw["bind"].dispose()
+
+    def ok(method: str, url: str, **kwargs: object) -> dict:
+        response = client.request(method, url, **kwargs)
+        assert response.status_code == 200, f"{method} {url}: {response.status_code} {response.text}"
+        return response.json()
+
+    order = ok("GET", f"/api/orders/{order_number}")
+    stage = order["pairs"][0]["runs"][0]["stages"][0]
+    assert stage["work_order"]["state"] == ok("GET", f"/api/runs/{run_id}")["stages"][0]["work_order"]["state"]
+    progress = ok("GET", f"/api/pairs/{serial}/progress")
+    assert progress["invalid_events"] == [{"event_id": "old-gluing", "event_type": "started", "operation": "gluing",
+                                           "reason": "the work order has no operation 'gluing'"}]  # fmt: skip
+    assert progress["work_order"]["state"] == stage["work_order"]["state"]
+    timeline = ok("GET", f"/api/pairs/{serial}/timeline")
+    [marked] = [e for e in timeline["entries"] if e["kind"] == "event" and "invalid" in e]
+    assert marked["event_id"] == "old-gluing" and timeline["progress"]["invalid_events"] == progress["invalid_events"]
+    assert serial in {p["serial"] for p in ok("GET", "/api/pairs")["items"]}
+    ok("GET", "/api/pairs/summary")
+    assert serial in ok("POST", "/api/planning/schedule", json={"time_limit_s": 2})["pair_eta"]
+    ok("GET", "/api/planning/schedule")
+    ok("GET", "/api/planning/queues")
+    ok("GET", "/api/tracking/alerts")
+    ok("GET", "/api/kpis")

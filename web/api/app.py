@@ -7,7 +7,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.resources import build_resources
@@ -17,6 +16,7 @@ from web.api import (
     auth,
     designs,
     feedback,
+    health,
     inventory,
     jobs,
     kpis,
@@ -32,8 +32,8 @@ from web.api import (
     size_runs,
     tracking,
 )
+from web.api.limits import InputLimitsMiddleware
 from web.api.problems import install_problem_handlers
-from web.api.schemas.health import HealthOut
 
 # The customer's pages (configurator, tracking) and the vendored three.js (web/package.json builds it).
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -49,17 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.resources = build_resources(settings)
     app.state.celery = make_celery(settings)
     install_problem_handlers(app)
+    # Outside the error middleware: a request over the JSON limits is answered before any route runs.
+    app.add_middleware(InputLimitsMiddleware, max_json_body_bytes=settings.max_json_body_bytes,
+                       max_json_depth=settings.max_json_depth)  # fmt: skip
     # The staff dashboard's and the pattern-maker page's APIs.
     staff = (qc, feedback, pairs, planning, kpis, lasts, size_runs, inventory)
     for module in (auth, orders, runs, artifacts, designs, logos, patterns, jobs, tracking, scans, *staff):
         app.include_router(module.router)
     app.include_router(auth.accounts_router)
 
-    @app.get("/api/health", tags=["health"])
-    def health() -> HealthOut:
-        with app.state.resources.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return HealthOut(status="ok", database=app.state.resources.engine.dialect.name)
+    app.include_router(health.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -1,29 +1,42 @@
 """Signing in and who may do what: session tokens, the dependencies routes declare, the accounts API.
 
-A session is a signed token (itsdangerous, keyed by ``secret_key``) naming the account and its
-``token_version``: logging out or changing the password bumps the version and ends every session. Browsers
-carry it in an HttpOnly, SameSite=Lax cookie; scripts and other services send ``Authorization: Bearer``.
+A session is a signed token (itsdangerous, keyed by a session key it names by its ``kid``:
+manufacturing/accounts/keys.py) naming the account and its ``token_version``: logging out or changing the
+password bumps the version and ends every session. Browsers carry it in an HttpOnly, SameSite=Lax cookie,
+whose writes must come from an allowed origin; scripts and other services send ``Authorization: Bearer``.
+Registering an address that has records staff made grants nothing until the address is proven (an e-mailed
+link or the walk-in's claim code: manufacturing/accounts/identity.py).
 Routes name the capability they need (``requires``); ``manufacturing.accounts.roles`` says which roles hold
 it. Machine tokens (web/api/jobs.py) are not sessions: they open the job endpoints and nothing else."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from geometry.errors import InputError
-from manufacturing.accounts import service
-from manufacturing.accounts.errors import AuthenticationError, PermissionDeniedError
+from manufacturing.accounts import identity, service
+from manufacturing.accounts.errors import (
+    AddressUnconfirmedError,
+    AuthenticationError,
+    MailNotSentError,
+    PermissionDeniedError,
+)
+from manufacturing.accounts.outbox import Mail, outbox_for
 from manufacturing.accounts.roles import Capability, Role, can
 from manufacturing.accounts.service import Principal
 from manufacturing.accounts.tokens import issue_token, token_claims
 from manufacturing.db.session import session_scope
 from manufacturing.settings import Settings
 from web.api.deps import ResourcesDep
-from web.api.schemas.auth import AccountOut, Credentials, NewAccount, Registration, SessionOut
+from web.api.schemas.auth import AccountOut, ClaimIn, Credentials, NewAccount, Registration, SessionOut
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "cspms_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,18 +55,45 @@ def current_principal(
     if not token:
         raise AuthenticationError("sign in first (POST /api/auth/login), then send the session token")
     if credentials is None and request.method not in _SAFE_METHODS:
-        _check_same_origin(request)
+        _check_origin(request, resources.settings)
     account_id, version = token_claims(resources.settings, token)
     with session_scope(resources.sessions) as session:
         return service.principal_of(session, account_id, version)
 
 
-def _check_same_origin(request: Request) -> None:
+def _check_origin(request: Request, settings: Settings) -> None:
     # Cookies ride along on cross-site requests too; a browser always says where a cross-site write came from.
+    # Compared with the configured origins, never with the Host header: the sender chooses that one.
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin is not None and origin != own:
+    if origin is not None and normalised_origin(origin) not in allowed_origins(settings):
         raise PermissionDeniedError(f"a cookie session cannot be used from {origin[:100]}", origin=origin[:100])
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""}
+
+
+def normalised_origin(url: str) -> str:
+    """``scheme://host[:port]`` as browsers send it: lower case, no default port, no path ("" if not a URL)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in _DEFAULT_PORTS or not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, _DEFAULT_PORTS[parts.scheme]) else "")
+
+
+def allowed_origins(settings: Settings) -> frozenset[str]:
+    """Where cookie writes may come from: ``public_url``'s origin, ``allowed_origins``, and, when ``cspms serve``
+    listens on this machine only or on every address, its port on 127.0.0.1 and localhost."""
+    origins = {settings.resolved_public_url, *settings.allowed_origins.split(",")}
+    if settings.host in _LOOPBACK:
+        origins |= {f"http://127.0.0.1:{settings.port}", f"http://localhost:{settings.port}"}
+    return frozenset(o for o in map(normalised_origin, origins) if o)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -91,6 +131,11 @@ def acting_customer_email(principal: Principal, email: str | None) -> str:
     if principal.role == Role.CUSTOMER:
         if email is not None and email.strip().lower() != principal.email:
             raise PermissionDeniedError("a customer account acts for itself only", email=email)
+        if principal.proof_needed:
+            raise AddressUnconfirmedError(
+                f"the shop holds records for {principal.email}: confirm the address first, by the link e-mailed "
+                "to it or with the claim code the shop gave you (POST /api/auth/claim)", email=principal.email,
+            )  # fmt: skip
         return principal.email
     if not can(principal.role, Capability.ALL_DESIGNS):
         raise PermissionDeniedError(f"a {principal.role.value} account cannot act for a customer")
@@ -103,6 +148,16 @@ CustomerSideDep = Annotated[Principal, Depends(requires(Capability.OWN_DESIGNS, 
 ShopFloorDep = Annotated[Principal, Depends(requires(Capability.SHOP_FLOOR))]
 PatternsDep = Annotated[Principal, Depends(requires(Capability.PATTERNS, Capability.SHOP_FLOOR))]
 AccountsDep = Annotated[Principal, Depends(requires(Capability.ACCOUNTS))]
+
+
+def _customer_account(principal: PrincipalDep) -> Principal:
+    if principal.role != Role.CUSTOMER:
+        raise PermissionDeniedError(f"a {principal.role.value} account holds no customer records to claim",
+                                    role=principal.role.value)  # fmt: skip
+    return principal
+
+
+CustomerAccountDep = Annotated[Principal, Depends(_customer_account)]
 
 
 def _signed_in(response: Response, settings: Settings, principal: Principal) -> SessionOut:
@@ -121,10 +176,26 @@ _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Not signe
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
 def register(resources: ResourcesDep, body: Registration, response: Response) -> SessionOut:
-    """A customer account (409 if the address has one), signed in at once."""
+    """A customer account (409 if the address has one), signed in at once. When the shop already holds records
+    for the address (`account.proof_needed`), the account gets none of them, and can keep nothing, until the
+    address is proven: a verification link is e-mailed to it, or the walk-in's claim code is entered."""
+    settings = resources.settings
     with session_scope(resources.sessions) as session:
-        principal = service.add_account(session, str(body.email), body.password, Role.CUSTOMER, body.name)
-    return _signed_in(response, resources.settings, principal)
+        principal = service.register_customer(session, str(body.email), body.password, body.name)
+        mail = None
+        if principal.proof_needed:
+            mail = identity.start_verification(session, principal, settings.resolved_public_url,
+                                               settings.verification_link_ttl_s)  # fmt: skip
+    if mail is not None:
+        try:
+            _send(resources.settings, mail)
+        except MailNotSentError:  # the account stands; POST /api/auth/verification asks again
+            log.warning("the verification mail to %s was not sent", principal.email, exc_info=True)
+    return _signed_in(response, settings, principal)
+
+
+def _send(settings: Settings, mail: Mail) -> None:
+    outbox_for(settings).send(mail)
 
 
 @router.post("/login", response_model=SessionOut,
@@ -155,6 +226,46 @@ def logout(resources: ResourcesDep, principal: PrincipalDep) -> Response:
 @router.get("/me", response_model=AccountOut, responses=_AUTH_ERRORS)
 def me(principal: PrincipalDep) -> AccountOut:
     return AccountOut.of(principal)
+
+
+@router.post("/verification", status_code=status.HTTP_202_ACCEPTED, response_model=AccountOut,
+             responses={**_AUTH_ERRORS, 429: {"description": "Three mails this hour already; see Retry-After."},
+                        503: {"description": "The mail server did not take the mail."}})  # fmt: skip
+def send_verification(resources: ResourcesDep, principal: PrincipalDep) -> AccountOut:
+    """E-mail a new verification link to the account's address (it works once, for
+    `CSPMS_VERIFICATION_LINK_TTL_S`)."""
+    settings = resources.settings
+    with session_scope(resources.sessions) as session:
+        mail = identity.start_verification(session, principal, settings.resolved_public_url,
+                                           settings.verification_link_ttl_s)  # fmt: skip
+    _send(settings, mail)
+    return AccountOut.of(principal)
+
+
+_PROOF_ERRORS: dict[int | str, dict[str, Any]] = {422: {"description": "Unknown, used or expired."}}
+_TOKEN = Query(min_length=1, max_length=128, description="The token of the e-mailed link.")
+
+
+@router.get("/verify", response_model=AccountOut, responses=_PROOF_ERRORS)
+def verify_link(resources: ResourcesDep, token: Annotated[str, _TOKEN]) -> AccountOut:
+    """Follow an e-mailed verification link: the address is proven, and the records the shop holds for it
+    become the account's. The link works once."""
+    with session_scope(resources.sessions) as session:
+        return AccountOut.of(identity.verify_link(session, token))
+
+
+@router.post("/verify", response_model=AccountOut, responses=_PROOF_ERRORS)
+def verify_link_post(resources: ResourcesDep, token: Annotated[str, _TOKEN]) -> AccountOut:
+    """The same as `GET /api/auth/verify`, for pages that submit the token."""
+    return verify_link(resources, token)
+
+
+@router.post("/claim", response_model=AccountOut, responses={**_AUTH_ERRORS, **_PROOF_ERRORS})
+def claim(resources: ResourcesDep, principal: CustomerAccountDep, body: ClaimIn) -> AccountOut:
+    """Enter the claim code the shop printed when it recorded you: the records it holds for your address become
+    your account's. The code works once, for the account of the address it was printed for."""
+    with session_scope(resources.sessions) as session:
+        return AccountOut.of(identity.redeem_claim_code(session, principal, body.code))
 
 
 accounts_router = APIRouter(prefix="/api/accounts", tags=["auth"], responses=_AUTH_ERRORS)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Form, UploadFile, status
-from pydantic import EmailStr
+from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
 from configurator.options import parse_options
@@ -21,37 +18,47 @@ from web.api.auth import CustomerSideDep, acting_customer_email, owns
 from web.api.deps import MAX_RECORD_ID, CeleryDep, ResourcesDep
 from web.api.schemas.orders import OrderOut, OrderPairOut, PlacedOrderOut
 from web.api.schemas.runs import RunOut
-from web.api.uploads import read_upload_limited
+from web.api.uploads import email_field, form_integer, multipart_body, read_upload_form
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PlacedOrderOut)
+_ORDER_FORM = multipart_body(
+    "scan", "Or a foot scan: STL, OBJ, PLY, GLB, 3MF, XYZ...", design_id="A saved design to order.",
+    pairs="With design_id: pairs.", options="With scan: design options as JSON.",
+    email="Staff acting for a customer: the customer's e-mail.",
+)  # fmt: skip
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PlacedOrderOut, openapi_extra=_ORDER_FORM)
 async def create_order(
-    resources: ResourcesDep,
-    celery: CeleryDep,
-    principal: CustomerSideDep,
-    design_id: Annotated[int | None, Form(ge=1, le=MAX_RECORD_ID, description="A saved design to order.")] = None,
-    pairs: Annotated[int | None, Form(ge=1, le=MAX_PAIRS_PER_ORDER, description="With design_id: pairs.")] = None,
-    scan: Annotated[UploadFile | None, File(description="Or a foot scan: STL, OBJ, PLY, GLB, 3MF, XYZ...")] = None,
-    options: Annotated[str | None, Form(description="With scan: design options as JSON.")] = None,
-    email: Annotated[EmailStr | None, Form(description="Staff acting for a customer: the customer's e-mail.")] = None,
+    request: Request, resources: ResourcesDep, celery: CeleryDep, principal: CustomerSideDep
 ) -> PlacedOrderOut:
     """Create the order and its pairs and start each pair's pipeline, from a saved design (`design_id`) or from
-    a scan and options (both stored first)."""
-    customer_email = acting_customer_email(principal, email)
+    a scan and options (both stored first). Signed in first: the body is read only after."""
+    form = await read_upload_form(request, resources.store, file_field="scan",
+                                  max_file_bytes=resources.settings.max_upload_bytes, file_required=False,
+                                  text_fields=frozenset({"design_id", "pairs", "options", "email"}))  # fmt: skip
+    try:
+        scan_bytes = form.file.read_bytes() if form.file is not None else b""
+    finally:
+        if form.file is not None:
+            resources.store.discard(form.file)  # place_order stores the bytes once it has checked them
+    design_id = form_integer(form, "design_id", MAX_RECORD_ID)
+    pairs = form_integer(form, "pairs", MAX_PAIRS_PER_ORDER)
+    options, scan = form.field("options"), form.file
+    customer_email = acting_customer_email(principal, email_field(form))
     if (design_id is None) == (scan is None):
         raise InputError("give design_id (a saved design) or scan and options, not both and not neither")
-    scan_bytes, design_options = b"", None
+    design_options = None
     if scan is not None:
         if options is None:
             raise InputError("an order from a scan needs its design options (`options`, JSON)")
         design_options = parse_options(options, source="options")
-        scan_bytes = await read_upload_limited(scan, resources.settings.max_upload_bytes)
     with session_scope(resources.sessions) as session:
         if design_options is not None and scan is not None:
             placed = place_order(session, resources.store, customer_email=customer_email,
-                                 scan_filename=scan.filename or "scan", scan_bytes=scan_bytes,
+                                 scan_filename=form.filename or "scan", scan_bytes=scan_bytes,
                                  options=design_options)  # fmt: skip
         else:
             design = session.get(Design, design_id)

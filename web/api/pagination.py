@@ -2,7 +2,8 @@
 
 Keyset, not offset: the cursor holds the last id the client saw, so a page is one index range scan and rows
 added or changed while a client pages through never shift or repeat what it gets. The cursor is opaque to
-clients (URL-safe base64 of a small JSON object); a cursor that does not decode is a 422 ``invalid_cursor``.
+clients (URL-safe base64 of a small JSON object); a cursor that does not decode (too long, nested, not ours) is
+a 422 ``invalid_cursor``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from geometry.errors import InputError
+from geometry.exchange.bounded_json import load_json
+from web.api.deps import MAX_RECORD_ID
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# The longest cursor this API gives out is 32 characters ({"after": <a 32-bit id>}); anything much longer is not
+# one of ours and is refused before it is decoded.
+MAX_CURSOR_CHARS = 64
 
 T = TypeVar("T")
 
@@ -36,13 +42,19 @@ def encode_cursor(after_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The id a cursor holds; ``InvalidCursorError`` for anything else, whatever its length or nesting."""
+    shown = cursor[:MAX_CURSOR_CHARS]  # never echo a long cursor back whole
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise InvalidCursorError(f"cursor {shown!r}… is longer than any this API gives out "
+                                 f"({MAX_CURSOR_CHARS} characters)", cursor=shown)  # fmt: skip
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        after = json.loads(raw)["after"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise InvalidCursorError(f"cursor {cursor!r} is not one this API gave out", cursor=cursor) from None
-    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-        raise InvalidCursorError(f"cursor {cursor!r} is not one this API gave out", cursor=cursor)
+        record = load_json(raw, max_bytes=MAX_CURSOR_CHARS, max_depth=1, source="the cursor")
+    except (binascii.Error, ValueError):  # not base64, not JSON, or JSON past the limits (InputError)
+        raise InvalidCursorError(f"cursor {shown!r} is not one this API gave out", cursor=shown) from None
+    after = record.get("after") if isinstance(record, dict) else None
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= MAX_RECORD_ID:
+        raise InvalidCursorError(f"cursor {shown!r} is not one this API gave out", cursor=shown)
     return after
 
 

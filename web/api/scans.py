@@ -9,62 +9,75 @@ file reuses them instead of measuring again. The work is ``manufacturing/scans/s
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
-from pydantic import EmailStr
 from starlette.concurrency import run_in_threadpool
 
 from lasts.typed_foot import TypedFoot
+from manufacturing.accounts import identity
+from manufacturing.accounts.roles import Role
 from manufacturing.db.models import FootScan
 from manufacturing.db.session import session_scope
+from manufacturing.geometry_pool import geometry_pool
 from manufacturing.scans import service as scans
 from web.api.auth import CustomerSideDep, acting_customer_email, owns
 from web.api.deps import RecordId, ResourcesDep
-from web.api.schemas.scans import ScanOut, TypedMeasurementsIn
-from web.api.uploads import read_upload_limited
+from web.api.schemas.scans import ScanOut, TypedMeasurementsIn, TypedScanOut
+from web.api.uploads import email_field, multipart_body, read_upload_form
 
 router = APIRouter(prefix="/api/scans", tags=["scans"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ScanOut)
-async def create_scan(
-    resources: ResourcesDep,
-    principal: CustomerSideDep,
-    scan: Annotated[UploadFile, File(description="Foot scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF or XYZ.")],
-    email: Annotated[EmailStr | None, Form(description="Staff acting for a customer: the customer's e-mail.")] = None,
-) -> ScanOut:
+_SCAN_FORM = multipart_body("scan", "Foot scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ or PCD.",
+                            email="Staff acting for a customer: the customer's e-mail.")  # fmt: skip
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ScanOut, openapi_extra=_SCAN_FORM)
+async def create_scan(request: Request, resources: ResourcesDep, principal: CustomerSideDep) -> ScanOut:
     """Store a foot scan and measure it now (about 1 s): its id is a design's `foot_scan_id`.
 
-    Problems: 415 for a file that is not a scan, 413 over the upload limit, 422 for a scan that cannot be
-    measured (no foot found, ambiguous units...)."""
-    customer_email = acting_customer_email(principal, email)
-    data = await read_upload_limited(scan, resources.settings.max_upload_bytes)
-    filename = scan.filename or "scan"
+    Problems: 415 for a file that is not a scan, 413 over the upload limit or past what a scan may expand to,
+    422 for a scan that cannot be measured (no foot found, ambiguous units...), 503 when measuring took too long
+    or the measuring processes are all busy. Signed in first: the body is read only after."""
+    settings = resources.settings
+    form = await read_upload_form(request, resources.store, file_field="scan", max_file_bytes=settings.max_upload_bytes,
+                                  text_fields=frozenset({"email"}))  # fmt: skip
+    upload = form.file
+    assert upload is not None
 
     def work() -> ScanOut:
         with session_scope(resources.sessions) as session:
             stored = scans.store_and_measure_scan(
-                session, resources.store, customer_email=customer_email, filename=filename, data=data
-            )
+                session, resources.store, customer_email=acting_customer_email(principal, email_field(form)),
+                filename=form.filename or "scan", data=upload, options=scans.upload_ingest_options(settings),
+                pool=geometry_pool(settings),
+            )  # fmt: skip
             return _scan_out(stored)
 
-    return await run_in_threadpool(work)
+    try:
+        return await run_in_threadpool(work)
+    finally:
+        resources.store.discard(upload)  # a no-op once stored; else nothing of it stays
 
 
-@router.post("/typed", status_code=status.HTTP_201_CREATED, response_model=ScanOut)
-def create_typed_scan(resources: ResourcesDep, principal: CustomerSideDep, body: TypedMeasurementsIn) -> ScanOut:
+@router.post("/typed", status_code=status.HTTP_201_CREATED, response_model=TypedScanOut)
+def create_typed_scan(resources: ResourcesDep, principal: CustomerSideDep, body: TypedMeasurementsIn) -> TypedScanOut:
     """A foot from typed measurements instead of a scan: the template foot made to them (docs/measurements.md),
     stored and measured like an uploaded scan, so designs and orders treat it the same. 422
-    `impossible_measurements` for values no foot has."""
+    `impossible_measurements` for values no foot has. Staff recording a walk-in customer without an account get
+    a `claim_code` to print for them (docs/auth.md)."""
     customer_email = acting_customer_email(principal, str(body.email) if body.email is not None else None)
     typed = TypedFoot(body.side, body.foot_length_mm, body.ball_girth_mm, body.ball_width_mm)
-    name, data = scans.typed_foot_file(typed, resources.settings.foot_template_path)
+    pool = geometry_pool(resources.settings)  # making and measuring a foot: off the web process
+    name, data = pool.run(scans.typed_foot_file, typed, resources.settings.foot_template_path)
     with session_scope(resources.sessions) as session:
         stored = scans.store_and_measure_scan(session, resources.store, customer_email=customer_email, filename=name,
-                                              data=data)  # fmt: skip
-        return _scan_out(stored)
+                                              data=data, pool=pool)  # fmt: skip
+        code = None
+        if principal.role != Role.CUSTOMER:  # a customer's own record needs no claiming
+            code = identity.issue_claim_code(session, stored.customer_id, resources.settings.claim_code_ttl_s)
+        return TypedScanOut(**_scan_out(stored).model_dump(), claim_code=code)
 
 
 @router.get("/{scan_id}", response_model=ScanOut)

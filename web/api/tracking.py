@@ -21,11 +21,11 @@ from manufacturing.ledger.qr import label_qr_svg, provenance_url
 from manufacturing.ledger.service import verify_pair
 from manufacturing.pipeline.resources import build_resources
 from manufacturing.settings import Settings, get_settings
-from manufacturing.tracking.eta import delay_alerts, pair_eta
+from manufacturing.tracking.eta import delay_alerts
 from manufacturing.tracking.events import parse_events
 from manufacturing.tracking.ingest import ingest_committed
 from manufacturing.tracking.learning import DurationLearner
-from manufacturing.tracking.service import pair_progress
+from manufacturing.tracking.service import find_pair, progress_with_eta
 from web.api.auth import CustomerSideDep, ShopFloorDep, owns
 from web.api.deps import ResourcesDep
 from web.api.problems import install_problem_handlers
@@ -68,12 +68,10 @@ def post_events(
 def get_progress(resources: ResourcesDep, principal: CustomerSideDep, serial: str) -> PairProgressWithEtaOut:
     """Where the pair is: its operations, progress and ETA (its customer's, or any for staff)."""
     with session_scope(resources.sessions) as session:
-        pair = get_pair_by_serial(session, serial)
-        if not owns(principal, pair.order.customer_id):
+        pair = find_pair(session, serial)
+        if not owns(principal, pair.customer_id):
             raise NotFoundError(f"pair {serial} does not exist", serial=serial)
-        eta = pair_eta(session, pair.id)
-        progress = {**pair_progress(session, serial), "eta": eta.to_json() if eta is not None else None}
-        return PairProgressWithEtaOut.model_validate(progress)
+        return PairProgressWithEtaOut.model_validate(progress_with_eta(session, pair))
 
 
 @router.get("/api/pairs/{serial}/ledger/verify")

@@ -75,3 +75,36 @@ def change_password(
     with session_scope(session_factory()) as session:
         set_password(session, email, password)
     typer.echo(f"password changed for {email}")
+
+
+def rotate_secret() -> None:
+    """Embedded profile: a new session key in `<var_dir>/session_keys`; the former ones keep verifying the
+    sessions they signed until `cspms secret retire`. (With CSPMS_SECRET_KEY: move it to CSPMS_SECRET_KEYS_OLD
+    and set a new one.)"""
+    from manufacturing.accounts.keys import key_file, rotate_key_file
+    from manufacturing.settings import get_settings
+
+    settings = get_settings()
+    keyring = rotate_key_file(settings)
+    typer.echo(f"signing with key {keyring.current.kid}; still verifying {', '.join(keyring.kids[1:]) or 'none'} "
+               f"({key_file(settings)})")  # fmt: skip
+
+
+def retire_secrets() -> None:
+    """Embedded profile: drop the former session keys; the sessions they signed are refused from now on."""
+    from manufacturing.accounts.keys import retire_old_keys
+    from manufacturing.settings import get_settings
+
+    retired = retire_old_keys(get_settings())
+    typer.echo(f"retired {', '.join(retired)}" if retired else "no former keys to retire")
+
+
+def show_secrets() -> None:
+    """The ids of the session keys in use (the keys themselves are never printed)."""
+    from manufacturing.accounts.keys import session_keyring
+    from manufacturing.settings import get_settings
+
+    keyring = session_keyring(get_settings())
+    typer.echo(f"signing: {keyring.current.kid}")
+    for kid in keyring.kids[1:]:
+        typer.echo(f"verifying only: {kid}")

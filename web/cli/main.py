@@ -13,6 +13,7 @@ from benchmarks.cli import bench_app
 from geometry.errors import CspmsError
 from web.cli import (
     accounts,
+    artifacts,
     bom,
     database,
     inventory,
@@ -63,6 +64,9 @@ order_app.command("run")(orders.order_run)
 pipeline_app = _group("pipeline", "The pipeline's runs: resume the stalled ones.")
 pipeline_app.command("resume")(orders.pipeline_resume)
 
+artifacts_app = _group("artifacts", "The artifact store: remove orphan blobs.")
+artifacts_app.command("sweep")(artifacts.artifacts_sweep)
+
 scan_app = _group("scan", "Foot scans: clean, orient and measure.")
 scan_app.command("measure")(scans.measure)
 
@@ -94,6 +98,11 @@ user_app.command("add")(accounts.add_user)
 user_app.command("list")(accounts.list_users)
 user_app.command("disable")(accounts.disable_user)
 user_app.command("password")(accounts.change_password)
+
+secret_app = _group("secret", "Session keys: which are in use; rotate; retire the former ones.")
+secret_app.command("show")(accounts.show_secrets)
+secret_app.command("rotate")(accounts.rotate_secret)
+secret_app.command("retire")(accounts.retire_secrets)
 
 inventory_app = _group("inventory", "Stock, reorder points and purchasing.")
 inventory_app.command("stock")(inventory.stock_command)

@@ -93,8 +93,8 @@ def pipeline_resume(
     duplicates work."""
     from manufacturing.db.migrate import ensure_schema_current
     from manufacturing.pipeline.celery_app import make_celery
+    from manufacturing.pipeline.recovery import recover_stalled_work
     from manufacturing.pipeline.resources import build_resources
-    from manufacturing.pipeline.tasks import recover_stalled_work
 
     settings = get_settings()
     resources = build_resources(settings)

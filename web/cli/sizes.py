@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -91,11 +91,13 @@ def _systems(choice: str, exclude: str | None = None) -> list[str]:
 
 def _foot_from_scan(scan: Path, units: UnitsChoice, side: SideChoice) -> dict[str, Any]:
     from lasts.scans import IngestOptions, ingest_scan
+    from lasts.side import Side
     from manufacturing.settings import get_settings
     from web.cli.inputs import read_input_file
 
     data = read_input_file(scan, get_settings().max_upload_bytes)
-    measured = ingest_scan(data, scan.name, IngestOptions(units=units.value, side=side.value))
+    foot_side: Side | Literal["auto"] = "auto" if side is SideChoice.AUTO else Side(side.value)
+    measured = ingest_scan(data, scan.name, IngestOptions(units=units.value, side=foot_side))
     values = measured.measurements.values()
     return {
         "source": scan.name,

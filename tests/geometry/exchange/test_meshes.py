@@ -1,14 +1,26 @@
 """Format sniffing and reading, on files written by trimesh from a real shape and on broken files."""
 
 import io
+import json
+import struct
+import time
 import zipfile
 
 import numpy as np
 import pytest
 import trimesh
 
+from benchmarks.hostile import (
+    all_zero_stl,
+    float32_max_stl,
+    glb,
+    huge_coordinates_obj,
+    instancing_bomb_glb,
+    nan_obj,
+    pcd,
+)
 from geometry.errors import InputError, InputTooLargeError, UnsupportedFormatError
-from geometry.exchange.meshes import read_mesh, sniff_mesh_format
+from geometry.exchange.meshes import ReadLimits, read_mesh, sniff_mesh_format
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +121,120 @@ def test_truncated_binary_stl_is_refused(capsule: trimesh.Trimesh) -> None:
     data = _export(capsule, "stl")
     with pytest.raises(InputError):
         read_mesh(data[: len(data) // 2], "scan.stl")
+
+
+# ------------------------------------------------------------------------ limits before parsing, absurd values
+
+
+def test_a_glb_instancing_bomb_is_refused_from_its_scene_graph_before_parsing() -> None:
+    bomb = instancing_bomb_glb(faces=88_000, instances=21)
+    started = time.perf_counter()
+    with pytest.raises(InputTooLargeError, match="placed 21 times") as refused:
+        read_mesh(bomb, "bomb.glb", ReadLimits(max_elements=3_000_000))
+    assert time.perf_counter() - started < 0.5
+    assert refused.value.details["faces"] == 21 * 88_000
+    assert refused.value.details["limit_elements"] == 3_000_000
+    mesh = read_mesh(instancing_bomb_glb(faces=1_000, instances=3), "three.glb")  # what is placed is read whole
+    assert len(mesh.faces) == 3_000
+
+
+def _node_graph_glb(nodes: list[dict], scene_nodes: list[int]) -> bytes:
+    small = trimesh.creation.box().export(file_type="glb")
+    length = struct.unpack_from("<I", small, 12)[0]
+    document = json.loads(small[20 : 20 + length])
+    blob = small[20 + length + 8 :]
+    document["nodes"], document["scenes"] = nodes, [{"nodes": scene_nodes}]
+    return glb(document, blob)
+
+
+def test_a_glb_whose_nodes_double_at_every_level_is_refused_fast() -> None:
+    # Node i has node i+1 twice as a child: 2^40 placements of the mesh from 41 nodes.
+    nodes = [{"children": [i + 1, i + 1]} for i in range(40)] + [{"mesh": 0}]
+    started = time.perf_counter()
+    with pytest.raises(InputTooLargeError, match=r"placed 1,099,511,627,776 times"):
+        read_mesh(_node_graph_glb(nodes, [0]), "doubling.glb")
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("nodes", "roots"),
+    [([{"children": [1]}, {"children": [0], "mesh": 0}], [0]), ([{"mesh": 5}], [0]), ([{"mesh": 0}], [3]),
+     ([{"children": ["x"]}], [0]), ([{"mesh": 0}], "all")],
+    ids=["cycle", "unknown mesh", "unknown root", "child not an index", "nodes not a list"],
+)  # fmt: skip
+def test_a_glb_with_a_broken_scene_graph_is_a_typed_error(nodes: list[dict], roots: list[int]) -> None:
+    with pytest.raises(InputError, match="glTF JSON is malformed"):
+        read_mesh(_node_graph_glb(nodes, roots), "broken.glb")
+
+
+def test_deeply_nested_gltf_json_is_a_typed_error() -> None:
+    data = b'{"asset": {"version": "2.0"}, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(InputError, match="glTF JSON"):
+        read_mesh(data, "deep.gltf")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "limit"),
+    [
+        ("big.stl", all_zero_stl(200_000), 500_000),  # binary STL: the header's count, consistent with the size
+        ("big.ply", b"ply\nformat ascii 1.0\nelement vertex 600000\nproperty float x\nend_header\n"
+         + b"0\n" * 600_000, 500_000),
+        ("fan.obj", b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf " + b"1 2 3 " * 200_000 + b"\n", 500_000),  # one 600k-gon
+        ("many.xyz", b"1 2 3\n" * 600_000, 500_000),
+        ("many.pcd", pcd(1, points=10**12), 500_000),
+    ],
+    ids=["stl", "ply", "obj polygon", "xyz", "pcd"],
+)  # fmt: skip
+def test_announced_counts_over_the_limit_are_refused_before_parsing(name: str, data: bytes, limit: int) -> None:
+    with pytest.raises(InputTooLargeError, match="over the limit") as refused:
+        read_mesh(data, name, ReadLimits(max_elements=limit))
+    assert refused.value.details["limit_elements"] == limit
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"ply\nformat binary_little_endian 1.0\nelement vertex 4000000000\nproperty float x\nproperty float y\n"
+        b"property float z\nend_header\n" + b"\0" * 120,
+        b"ply\nformat ascii 1.0\nelement vertex -5\nproperty float x\nend_header\n",
+        b"OFF\n1000000000 5 0\n0 0 0\n",
+    ],
+    ids=["ply lying count", "ply negative count", "off lying count"],
+)
+def test_headers_announcing_more_than_the_file_holds_are_typed_errors(data: bytes) -> None:
+    with pytest.raises(InputError, match=r"PLY|OFF"):
+        read_mesh(data, "lying")
+
+
+@pytest.mark.parametrize("count", [-1, 0, 10**9, "1e9"])
+@pytest.mark.parametrize("encoding", ["ascii", "binary"])
+def test_pcd_counts_no_field_can_have_are_typed_errors(count: int | str, encoding: str) -> None:
+    with pytest.raises(InputError, match="PCD"):
+        read_mesh(pcd(count, encoding), "cloud.pcd")
+
+
+@pytest.mark.parametrize("points", [0, -3, "many"])
+def test_pcd_point_counts_that_are_no_count_are_typed_errors(points: int | str) -> None:
+    with pytest.raises(InputError, match="PCD"):
+        read_mesh(pcd(1, points=points), "cloud.pcd")
+
+
+def test_pcd_with_fields_and_sizes_of_different_lengths_is_a_typed_error() -> None:
+    data = b"FIELDS x y z\nSIZE 4 4\nTYPE F F F\nCOUNT 1 1 1\nPOINTS 1\nDATA binary\n" + b"\0" * 12
+    with pytest.raises(InputError, match="differ in length"):
+        read_mesh(data, "cloud.pcd")
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [(huge_coordinates_obj(1e308), "huge.obj"), (float32_max_stl(), "float32-max.stl"),
+     (huge_coordinates_obj(1e12), "far.obj")],
+)  # fmt: skip
+def test_coordinates_past_any_scan_are_typed_errors(data: bytes, name: str) -> None:
+    with pytest.raises(InputError, match="no scan reaches that far"):
+        read_mesh(data, name)
+
+
+def test_nan_coordinates_are_typed_errors() -> None:
+    with pytest.raises(InputError, match="NaN or infinite"):
+        read_mesh(nan_obj(), "nan.obj")

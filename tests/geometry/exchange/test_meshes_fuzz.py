@@ -1,6 +1,7 @@
 """Property-based fuzzing of the scan readers: whatever the bytes, only our typed errors escape."""
 
 import io
+import json
 import os
 
 import numpy as np
@@ -9,8 +10,10 @@ import trimesh
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.hostile import glb, instancing_bomb_glb, lying_3mf, pcd
 from geometry.errors import CspmsError
-from geometry.exchange.meshes import read_mesh
+from geometry.exchange.meshes import ReadLimits, read_mesh
+from tests.geometry.exchange.test_threemf import TETRA, three_mf
 
 _BOX = trimesh.creation.icosphere(subdivisions=1, radius=10.0)
 
@@ -25,6 +28,15 @@ def _sample_files() -> list[tuple[str, bytes]]:
     files.append(("xyz", buffer.getvalue().encode()))
     pcd_header = "VERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 42\nHEIGHT 1\nPOINTS 42\n"
     files.append(("pcd", (pcd_header + "DATA binary\n").encode() + _BOX.vertices.astype("<f4").tobytes()))
+    # The hostile corpus's shapes, small: instances, components, a lying zip, PCD headers.
+    files.append(("glb", instancing_bomb_glb(faces=60, instances=4)))
+    placed = ('<resources><object id="1">' + TETRA + '</object><object id="2"><components><component objectid="1"/>'
+              '<component objectid="1" transform="1 0 0 0 1 0 0 0 1 5 0 0"/></components></object></resources>'
+              '<build><item objectid="2"/></build>')  # fmt: skip
+    files.append(("3mf", three_mf(placed)))
+    files.append(("3mf", lying_3mf(20_000, declared_bytes=500)))
+    files.append(("pcd", pcd(1, "ascii")))
+    files.append(("pcd", pcd(1, "binary")))
     return files
 
 
@@ -71,6 +83,34 @@ def test_mutated_real_files(sample: tuple[str, bytes], flips: list[tuple[int, in
     _read_or_typed_error(bytes(data), f"scan.{name}")
 
 
-@pytest.mark.parametrize(("name", "data"), SAMPLES)
+@pytest.mark.parametrize(("name", "data"), SAMPLES[:9])
 def test_every_sample_reads(name: str, data: bytes) -> None:
     assert len(read_mesh(data, f"scan.{name}").vertices) >= 42
+
+
+_INDEX = st.one_of(st.integers(min_value=-2, max_value=6), st.just("0"), st.none(), st.floats(allow_nan=True))
+_NODE = st.fixed_dictionaries(
+    {},
+    optional={
+        "mesh": _INDEX,
+        "children": st.one_of(st.lists(_INDEX, max_size=4), _INDEX),
+        "extensions": st.just({"EXT_mesh_gpu_instancing": {"attributes": {"TRANSLATION": 0}}}),
+    },
+)
+
+
+@FUZZ
+@given(st.lists(_NODE, max_size=7), st.one_of(st.lists(_INDEX, max_size=4), _INDEX), st.integers(0, 3))
+def test_random_gltf_scene_graphs(nodes: list[dict], roots: object, max_elements_k: int) -> None:
+    """Whatever the node graph (cycles, bad indices, wrong types), reading it is bounded and typed."""
+    data = instancing_bomb_glb(faces=10, instances=1)
+    length = int.from_bytes(data[12:16], "little")
+    document = json.loads(data[20 : 20 + length])
+    document["nodes"], document["scenes"] = nodes, [{"nodes": roots}]
+    try:
+        mesh = read_mesh(
+            glb(document, data[20 + length + 8 :]), "graph.glb", ReadLimits(max_elements=1 + 100 * max_elements_k)
+        )
+    except CspmsError:
+        return
+    assert len(mesh.vertices) + len(mesh.faces) <= 1 + 100 * max_elements_k

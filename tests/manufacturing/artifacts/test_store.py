@@ -98,3 +98,55 @@ def test_stale_temp_files_of_killed_writers_are_swept_and_fresh_ones_kept(tmp_pa
     assert store.sweep_temp_files(older_than_s=600) == 1
     assert not stale.exists() and fresh.exists()
     assert store.read_bytes(kept.sha256) == b"a finished blob"
+
+
+def test_a_staged_blob_is_readable_but_under_no_key_until_committed(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    with store.writer(max_bytes=100) as writer:
+        writer.write(b"heel ")
+        writer.write(b"counter")
+        staged = writer.finish()
+    assert staged.read_bytes() == b"heel counter" and staged.sha256 == hashlib.sha256(b"heel counter").hexdigest()
+    assert not store.exists(staged.sha256)
+    stored = store.commit(staged)
+    assert store.read_bytes(stored.sha256) == b"heel counter"
+    assert not any((tmp_path / "tmp").iterdir())
+
+
+def test_a_discarded_or_refused_blob_leaves_nothing(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    store.discard(store.stage_bytes(b"rejected upload"))
+    with store.writer(max_bytes=10) as writer, pytest.raises(InputTooLargeError):
+        writer.write(b"x" * 11)
+    assert not (tmp_path / "sha256").exists()
+    assert not any((tmp_path / "tmp").iterdir())
+
+
+def test_orphans_older_than_the_age_are_swept_and_named_or_young_blobs_kept(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    named, orphan, young = (store.put_bytes(b) for b in (b"named", b"orphan", b"young orphan"))
+    day_ago = time.time() - 86_400
+    for blob in (named, orphan):
+        os.utime(tmp_path / blob.storage_key, (day_ago, day_ago))
+    asked: list[set[str]] = []
+
+    def referenced(candidates: set[str]) -> set[str]:
+        asked.append(candidates)
+        return candidates & {named.sha256}
+
+    dry = store.sweep_orphans(referenced, older_than_s=3600, dry_run=True)
+    assert (dry.removed, dry.removed_bytes, dry.kept) == (1, len(b"orphan"), 1) and store.exists(orphan.sha256)
+    swept = store.sweep_orphans(referenced, older_than_s=3600)
+    assert (swept.removed, swept.kept) == (1, 1)
+    assert asked[-1] == {named.sha256, orphan.sha256}  # the young blob is not even a candidate
+    assert store.exists(named.sha256) and store.exists(young.sha256) and not store.exists(orphan.sha256)
+
+
+def test_storing_an_old_orphan_again_saves_it_from_a_sweep(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    blob = store.put_bytes(b"uploaded twice, a day apart")
+    day_ago = time.time() - 86_400
+    os.utime(tmp_path / blob.storage_key, (day_ago, day_ago))
+    store.put_bytes(b"uploaded twice, a day apart")  # its record is about to be committed
+    assert store.sweep_orphans(lambda candidates: set(), older_than_s=3600).removed == 0
+    assert store.exists(blob.sha256)

@@ -33,8 +33,8 @@ from geometry.errors import ConfigurationError
 from manufacturing.db.models import LedgerSealSpan, Pair
 from manufacturing.db.session import session_scope
 from manufacturing.ledger import repository
-from manufacturing.ledger.publish import RootsFile, key_file, signing_key
-from manufacturing.ledger.sealer import IntervalSealer
+from manufacturing.ledger.publish import RootsFile, key_file, published_roots, signing_key
+from manufacturing.ledger.sealer import seal_on_interval, summary
 from manufacturing.ledger.seals import read_published, signed_line
 from manufacturing.ledger.service import (
     LedgerReport,
@@ -205,6 +205,16 @@ def test_a_tampered_published_file_is_caught(
     assert any(words in p.message for p in report.seal_problems), report.seal_problems
 
 
+def test_a_copy_kept_elsewhere_may_end_before_the_ledger_does(shop: Shop, tmp_path: Path) -> None:
+    file = _tracked(shop, tmp_path)
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text(file.path.read_text().splitlines(keepends=True)[0])  # exported after the first seal
+    with session_scope(shop.sessions) as session:
+        assert verify_all(session, RootsFile(kept, KEY).read(complete=False)).ok
+        live = verify_all(session, RootsFile(kept, KEY).read())  # the live file cut to that: seals missing
+        assert [p.what for p in live.seal_problems] == ["published:missing"]
+
+
 def test_a_line_signed_with_another_key_is_refused(shop: Shop, tmp_path: Path) -> None:
     file = _tracked(shop, tmp_path)
     with session_scope(shop.sessions) as session:
@@ -260,19 +270,63 @@ def test_the_signing_key_is_owner_only_generated_once_and_never_in_the_database(
     assert signing_key(production.model_copy(update={"ledger_signing_key": SecretStr("k" * 40)})) == b"k" * 40
     with pytest.raises(ConfigurationError, match="shorter"):
         signing_key(production.model_copy(update={"ledger_signing_key": SecretStr("short")}))
+    elsewhere = Settings(var_dir=tmp_path / "elsewhere", ledger_publish_dir=tmp_path / "pub")
+    assert published_roots(elsewhere).lines == 0  # nothing published yet: nothing to check, no key needed
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "pub" / "roots.jsonl").write_text('{"seal": 1}\n')
+    with pytest.raises(ConfigurationError, match="no ledger signing key here"):  # an error, not a verdict
+        published_roots(elsewhere)
 
 
-def test_the_worker_seals_on_its_interval(shop: Shop, tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path / "var", database_url=shop.url, ledger_seal_interval_s=3600,
+def test_the_workers_periodic_recovery_seals_on_the_interval(shop: Shop, tmp_path: Path) -> None:
+    from manufacturing.pipeline.recovery import periodic_jobs
+
+    settings = Settings(var_dir=tmp_path / "var", database_url=shop.url, ledger_seal_interval_s=900,
                         ledger_signing_key=SecretStr(KEY.decode()), ledger_publish_dir=tmp_path / "pub")  # fmt: skip
+    assert [(j.name, j.every_s) for j in periodic_jobs(settings) if j.name == "ledger-seal"] == [("ledger-seal", 900)]
     ingest_committed(shop.sessions, parse_events(full_run(shop.serials[0])), now=T0)
-    sealer = IntervalSealer(settings, shop.sessions)
-    first = sealer.tick()
-    assert first is not None and first.seal is not None and first.published == (1,)
-    again = sealer.tick()
-    assert again is not None and again.seal is None  # the last seal is not an interval old yet
+    first = seal_on_interval(settings, shop.sessions, now=T0 + timedelta(hours=1))
+    assert first.seal is not None and first.published == (1,)
+    assert summary(first) == f"sealed #1 ({RUN + len(shop.serials)} entries, root {first.seal.root}); published #1"
+    again = seal_on_interval(settings, shop.sessions, now=T0 + timedelta(hours=2))
+    assert again.seal is None and summary(again) is None  # nothing recorded since
     published = RootsFile(tmp_path / "pub" / "roots.jsonl", KEY).read()
     assert list(published.seals) == [1] and published.problems == ()
     with session_scope(shop.sessions) as session:
-        assert repository.sealed_days(session)  # past days sealed too
+        assert repository.sealed_days(session) == {}  # the day of T0 + 2 h is not over
         assert verify_all(session, published).ok
+    without_key = Settings(var_dir=tmp_path / "var", database_url=shop.url)
+    with pytest.raises(ConfigurationError, match="CSPMS_LEDGER_SIGNING_KEY"):  # production: no key, no seal
+        seal_on_interval(without_key, shop.sessions)
+
+
+@pytest.mark.slow
+def test_a_running_worker_seals_without_a_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO_ROOT
+    from tests.manufacturing.tracking.shop import make_shop
+
+    var_dir = tmp_path / "var"
+    shop = make_shop(f"sqlite:///{(var_dir / 'cspms.sqlite').resolve()}")  # the embedded profile's database
+    ingest_committed(shop.sessions, parse_events(full_run(shop.serials[0])), now=T0)
+    shop.sessions.kw["bind"].dispose()
+    env = {**os.environ, "CSPMS_VAR_DIR": str(var_dir), "CSPMS_LEDGER_SEAL_INTERVAL_S": "1"}
+    for name in ("CSPMS_DATABASE_URL", "CSPMS_BROKER_URL", "CSPMS_ARTIFACT_DIR", "CSPMS_LEDGER_PUBLISH_DIR"):
+        env.pop(name, None)
+    published = var_dir / "artifacts" / "ledger" / "roots.jsonl"
+    with (tmp_path / "worker.log").open("w") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--concurrency", "1"], env=env,
+                                  cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not published.exists() and time.monotonic() < deadline and worker.poll() is None:
+                time.sleep(0.2)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=20)
+    assert published.exists(), (tmp_path / "worker.log").read_text()[-3000:]
+    roots = RootsFile(published, signing_key(Settings(var_dir=var_dir), create=False)).read()
+    assert roots.problems == () and roots.seals[1].leaves == RUN + len(shop.serials)

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from benchmarks.brokers import PrivateRedis, free_port
 from benchmarks.pipeline import WorkerProcess, audit, place_and_enqueue
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.celery_app import make_celery
-from manufacturing.pipeline.private_brokers import PrivateRedis, free_port
+from manufacturing.pipeline.recovery import resume_stalled_runs
 from manufacturing.pipeline.resources import Resources, build_resources
-from manufacturing.pipeline.tasks import resume_stalled_runs
 from manufacturing.settings import Settings
 from manufacturing.states import RunState
 from tests.manufacturing.pipeline.drills import RUN_TIMEOUT_S, assert_clean, wait_for_running_stage, wait_for_runs

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from benchmarks.brokers import PrivateRabbitVhost
 from benchmarks.pipeline import WorkerProcess, place_and_enqueue
 from geometry.errors import ConfigurationError
 from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.celery_app import make_celery
-from manufacturing.pipeline.private_brokers import PrivateRabbitVhost
 from manufacturing.pipeline.resources import Resources, build_resources
 from manufacturing.settings import Settings
 from tests.conftest import service_unavailable

@@ -27,11 +27,22 @@ class AccountOut(BaseModel):
     email: str
     role: Role
     customer_id: int | None
+    email_verified: bool = Field(description="The address was proven by the e-mailed link.")
+    proof_needed: bool = Field(
+        description="The shop holds records for this address that wait for proof (the e-mailed link, or the "
+        "claim code given in the shop: POST /api/auth/claim); until then the account keeps nothing."
+    )
 
     @classmethod
     def of(cls, principal: Principal) -> AccountOut:
         return cls(id=principal.account_id, email=principal.email, role=principal.role,
-                   customer_id=principal.customer_id)  # fmt: skip
+                   customer_id=principal.customer_id, email_verified=principal.email_verified,
+                   proof_needed=principal.proof_needed)  # fmt: skip
+
+
+class ClaimIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, description="The claim code as printed (case, spaces and "
+                      "dashes do not matter).")  # fmt: skip
 
 
 class SessionOut(BaseModel):

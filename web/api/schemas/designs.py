@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
@@ -12,24 +12,24 @@ from configurator.styles.model import Style
 from lasts.side import Side
 from manufacturing.designs.service import DesignDescription
 from web.api.deps import MAX_RECORD_ID
-from web.api.schemas.common import Record, SometimesKeyed
+from web.api.schemas.common import FreeJsonObject, Record, SometimesKeyed, Within
 
 
 class DesignIn(BaseModel):
     """A design to validate and price: the choices, and the foot (a scan already measured, or a last)."""
 
-    options: dict[str, Any] = Field(description="Design options (see examples/options-*.json).")
+    options: FreeJsonObject = Field(description="Design options (see examples/options-*.json).")
     email: EmailStr | None = Field(None, description="Staff acting for a customer: the customer's e-mail address.")
     foot_scan_id: int | None = Field(
         None, ge=1, le=MAX_RECORD_ID,
         description="A foot scan already measured (its order's `scan.measure` stage ran): the lasts are fitted "
         "to it with the style's allowances and the design's fit preference."
     )  # fmt: skip
-    last: dict[str, Any] | None = Field(
+    last: FreeJsonObject | None = Field(
         None, description="A last's parameters (a `last.params.json`, mm), used for both feet (mirrored)."
     )
-    size_eu: float | None = Field(
-        None, ge=15, le=55, description="EU size of the bottom units; default: from the last's stick length."
+    size_eu: Annotated[float, Within(15, 55, "(EU size)", low_included=True, high_included=True)] | None = Field(
+        None, description="EU size of the bottom units; default: from the last's stick length."
     )
     revises: int | None = Field(None, ge=1, le=MAX_RECORD_ID, description="Id of the design this revises.")
 

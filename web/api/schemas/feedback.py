@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 from manufacturing.feedback.service import Revision
-from web.api.schemas.common import IsoTime, Record
+from web.api.schemas.common import FreeJsonObject, IsoTime, Record
 
 # ---------------------------------------------------------------------------------------------- requests
 
@@ -15,7 +13,7 @@ from web.api.schemas.common import IsoTime, Record
 class FitFeedbackIn(BaseModel):
     # Free-form on purpose: each region takes a word or an object, and the rules (manufacturing/feedback/rules.py)
     # say which regions, answers and details are known (`422 feedback_error` otherwise).
-    answers: dict[str, Any] = Field(
+    answers: FreeJsonObject = Field(
         description='Per region (toe, ball, instep, heel): "tight", "right" or "loose", or {"answer", "text", '
         '"detail"} (toe detail: "length" or "height").',
         examples=[{"ball": "tight", "toe": {"answer": "tight", "detail": "height", "text": "pressed on top"}}],

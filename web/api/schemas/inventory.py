@@ -4,30 +4,42 @@ m², pairs, m, pieces, g)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from manufacturing.states import PurchaseOrderState
-from web.api.schemas.common import IsoTime, Record
+from web.api.schemas.common import IsoTime, Record, Within
+
+# Quantities in a material's unit (m², pairs, m, pieces, g) and prices: finite, and short of absurd.
+MAX_QUANTITY = 1e9
+MAX_UNIT_COST_EUR = 1e6
+Quantity = Annotated[float, Within(0, MAX_QUANTITY)]
 
 # ---------------------------------------------------------------------------------------------- requests
 
 
 class ReceiveIn(BaseModel):
     material_id: str = Field(description="Catalogue material id, e.g. full-grain-cowhide-b.")
-    quantity: float = Field(gt=0, description="In the material's unit (m², pairs, m, pieces, g).")
+    quantity: Quantity = Field(description="In the material's unit (m², pairs, m, pieces, g).")
     unit: str | None = Field(None, description="The unit `quantity` is in: refused unless it is the material's.")
     batch: str = Field(min_length=1, max_length=100, description="The supplier's batch or hide bundle number.")
     supplier: str | None = Field(None, max_length=200, description="The catalogue's supplier when omitted.")
     grade: str | None = Field(None, description="Hides: the SATRA grade they were sorted at (A best … F).")
-    unit_cost_eur: float | None = Field(None, gt=0, description="The catalogue's price when omitted.")
+    unit_cost_eur: Annotated[float, Within(0, MAX_UNIT_COST_EUR, "EUR")] | None = Field(
+        None, description="The catalogue's price when omitted."
+    )
     note: str = Field("", max_length=2000)
     received_at: datetime | None = Field(None, description="When it came in (with its zone); now by default.")
 
 
 class AdjustIn(BaseModel):
-    delta: float | None = Field(None, description="A signed correction, in the lot's unit.")
-    counted: float | None = Field(None, ge=0, description="The physical count: the lot is set to it.")
+    delta: Annotated[float, Within(-MAX_QUANTITY, MAX_QUANTITY)] | None = Field(
+        None, description="A signed correction, in the lot's unit."
+    )
+    counted: Annotated[float, Within(0, MAX_QUANTITY, low_included=True)] | None = Field(
+        None, description="The physical count: the lot is set to it."
+    )
     note: str = Field(min_length=1, max_length=2000, description="Why (a count, damage, a hide found).")
 
     @model_validator(mode="after")
@@ -39,7 +51,7 @@ class AdjustIn(BaseModel):
 
 class OrderLineIn(BaseModel):
     material_id: str
-    quantity: float = Field(gt=0, description="In the material's unit.")
+    quantity: Quantity = Field(description="In the material's unit.")
 
 
 class PurchaseOrderIn(BaseModel):
@@ -61,7 +73,7 @@ class PurchaseOrderIn(BaseModel):
 
 class ReceiptIn(BaseModel):
     batch: str | None = Field(None, max_length=100, description="The order number when omitted.")
-    quantities: dict[str, float] | None = Field(
+    quantities: dict[str, Annotated[float, Within(0, MAX_QUANTITY, low_included=True)]] | None = Field(
         None, description="Material id → quantity received; everything still open when omitted."
     )
     grades: dict[str, str] | None = Field(None, description="Hides: material id → the grade they came at.")

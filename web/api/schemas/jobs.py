@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from manufacturing.cutting.jobs import DEFAULT_LEASE_SECONDS
 from manufacturing.cutting.service import CuttingJobStatus
 from manufacturing.states import ContainerKind, CuttingJobState
+from web.api.schemas.common import Within
 
 MIN_LEASE_SECONDS = 10.0
 MAX_LEASE_SECONDS = 3600.0
@@ -56,9 +58,9 @@ class JobOut(BaseModel):
 
 
 class LeaseIn(BaseModel):
-    lease_seconds: float = Field(
-        default=DEFAULT_LEASE_SECONDS, ge=MIN_LEASE_SECONDS, le=MAX_LEASE_SECONDS,
-        description="How long the job stays this machine's without another heartbeat.",
+    lease_seconds: Annotated[float, Within(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS, "s", low_included=True,
+                                           high_included=True)] = Field(
+        default=DEFAULT_LEASE_SECONDS, description="How long the job stays this machine's without another heartbeat."
     )  # fmt: skip
 
 

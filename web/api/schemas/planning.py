@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from manufacturing.planning.routing import WorkCentreKind
 from manufacturing.states import OperationState
-from web.api.schemas.common import IsoTime, Record
+from web.api.schemas.common import IsoTime, Record, Within
 
 # ---------------------------------------------------------------------------------------------- requests
 
 
 class ReplanIn(BaseModel):
-    time_limit_s: float = Field(5.0, ge=0.5, le=60.0, description="The solver's time limit, seconds.")
+    time_limit_s: Annotated[float, Within(0.5, 60.0, "s", low_included=True, high_included=True)] = Field(
+        5.0, description="The solver's time limit, seconds."
+    )
     now: datetime | None = Field(
         None, description="Plan from this time (with its zone); the server's clock by default."
     )

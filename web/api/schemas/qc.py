@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
 from manufacturing.db.models import QcInspection
@@ -9,9 +11,12 @@ from manufacturing.planning.service import WorkOrderStatus
 from manufacturing.qc.service import CheckpointState, InspectionStatus
 from manufacturing.qc.templates import Checkpoint, ItemKind
 from manufacturing.states import OperationState, WorkOrderState
-from web.api.schemas.common import IsoTime, Record
+from web.api.schemas.common import IsoTime, Record, Within
 
 # ---------------------------------------------------------------------------------------------- requests
+
+# A measured item (mm, Shore A, N…) past a million in its unit is a typing slip, not a measurement.
+MAX_MEASURED_VALUE = 1e6
 
 
 class InspectionIn(BaseModel):
@@ -21,7 +26,7 @@ class InspectionIn(BaseModel):
 
 
 class ResultsIn(BaseModel):
-    measurements: dict[str, float] = Field(
+    measurements: dict[str, Annotated[float, Within(-MAX_MEASURED_VALUE, MAX_MEASURED_VALUE)]] = Field(
         default_factory=dict, description="Measured items: value in the item's unit."
     )
     checks: dict[str, bool] = Field(default_factory=dict, description="Check items: true = passed.")

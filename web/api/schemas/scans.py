@@ -10,7 +10,7 @@ from pydantic import BaseModel, EmailStr, Field
 from lasts.measurements import Measurements, measurements_to_json
 from lasts.side import Side
 from manufacturing.db.models import FootScan
-from web.api.schemas.common import SometimesKeyed
+from web.api.schemas.common import FootMillimetres, SometimesKeyed
 
 
 class ScanSummaryOut(SometimesKeyed):
@@ -60,11 +60,20 @@ class ScanOut(BaseModel):
         )
 
 
+class TypedScanOut(ScanOut):
+    claim_code: str | None = Field(
+        None,
+        description="Staff recording a walk-in customer who has no account yet: the code to print for them. With "
+        "it (POST /api/auth/claim) the account they register for this address gets these records; it works "
+        "once, for `CSPMS_CLAIM_CODE_TTL_S`.",
+    )
+
+
 class TypedMeasurementsIn(BaseModel):
     """A foot measured by hand (mm): the fitted last needs its length and ball girth; the width is optional."""
 
     side: Side
-    foot_length_mm: float = Field(gt=0, le=1000)
-    ball_girth_mm: float = Field(gt=0, le=1000)
-    ball_width_mm: float | None = Field(None, gt=0, le=1000)
+    foot_length_mm: FootMillimetres
+    ball_girth_mm: FootMillimetres
+    ball_width_mm: FootMillimetres | None = None
     email: EmailStr | None = Field(None, description="Staff acting for a customer: the customer's e-mail.")
