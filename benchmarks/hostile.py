@@ -189,6 +189,18 @@ def lying_ply() -> bytes:
             b"property float y\nproperty float z\nend_header\n" + b"\0" * 100)  # fmt: skip
 
 
+def dense_cloud_xyz(template_obj: bytes, points: int = 400_000, seed: int = 18) -> bytes:
+    """An XYZ cloud of ``points`` sampled on a foot mesh (OBJ): its clean-up and surface run in open3d, which
+    holds the interpreter for seconds at a time."""
+    import trimesh
+
+    mesh = trimesh.load(io.BytesIO(template_obj), file_type="obj", process=False)
+    sampled, _ = trimesh.sample.sample_surface(mesh, points, seed=seed)
+    buffer = io.BytesIO()
+    np.savetxt(buffer, sampled, fmt="%.6f")
+    return buffer.getvalue()
+
+
 def nested_json(depth: int) -> str:
     return "[" * depth + "]" * depth
 
@@ -348,6 +360,8 @@ def hostile_cases(template: bytes, max_upload_bytes: int, max_json_body_bytes: i
         ("GLB node graph doubling 40 times (2^40 placements)", doubling_glb(40), (413,)),
         ("GLB within the limits, heavy (15 x 88k faces): measured in the pool", instancing_bomb_glb(88_000, 15),
          (201, 422, 503)),
+        ("a dense point cloud (400k points, open3d holds the interpreter): measured in the pool",
+         dense_cloud_xyz(template), (201, 422, 503)),
         ("a single valid triangle (STL)", triangle_stl(), (422,)),
         ("coordinates of 1e308 (OBJ)", huge_coordinates_obj(1e308), (422,)),
         ("coordinates of float32's maximum (STL)", float32_max_stl(), (422,)),
@@ -365,11 +379,11 @@ def hostile_cases(template: bytes, max_upload_bytes: int, max_json_body_bytes: i
     ]  # fmt: skip
     cases = [Case(f"scan: {name}", upload, expect, _scan_upload("scan.bin", data)) for name, data, expect in scans]
     cases += [
-        Case("unauthenticated scan upload declaring 1 GiB (64 MiB sent)", upload, (401,),
+        Case("unauthenticated scan upload declaring 1 GiB (up to 64 MiB sent)", upload, (401,),
              _big_upload("/api/scans", "scan", 64 << 20, signed_in=False, declared=1 << 30)),
-        Case("unauthenticated logo upload declaring 1 GiB (64 MiB sent)", logo, (401,),
+        Case("unauthenticated logo upload declaring 1 GiB (up to 64 MiB sent)", logo, (401,),
              _big_upload("/api/logos", "image", 64 << 20, signed_in=False, declared=1 << 30)),
-        Case("unauthenticated order upload declaring 1 GiB (64 MiB sent)", upload, (401,),
+        Case("unauthenticated order upload declaring 1 GiB (up to 64 MiB sent)", upload, (401,),
              _big_upload("/api/orders", "scan", 64 << 20, signed_in=False, declared=1 << 30)),
         Case("scan upload declaring 1 GiB, signed in", upload, (413,),
              _big_upload("/api/scans", "scan", 64 << 20, signed_in=True, declared=1 << 30)),

@@ -67,18 +67,18 @@ class _NotFinite(float):
         return number
 
 
-class _Found(Exception):
+class _NonFiniteSeenError(Exception):
     """A number that is not finite, met while parsing (where it is, is found afterwards)."""
 
 
 def _refuse_constant(name: str) -> float:
-    raise _Found
+    raise _NonFiniteSeenError
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _Found
+        raise _NonFiniteSeenError
     return value
 
 
@@ -134,7 +134,7 @@ def load_json(raw: bytes | str, *, max_bytes: int, max_depth: int, source: str =
     check_json_text(text, max_depth=max_depth, source=source)
     try:
         return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except _Found:
+    except _NonFiniteSeenError:
         where, written = _where_not_finite(text)
         raise JsonNumberError(f"{where} in {source} is {written[:40]}: numbers must be finite (NaN, Infinity and "
                               "numbers past about ±1.8e308 are not read)", field=where) from None

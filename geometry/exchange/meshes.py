@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 import zipfile
 from collections.abc import Callable
@@ -115,7 +116,7 @@ def read_mesh(data: bytes, filename: str = "", limits: ReadLimits = DEFAULT_READ
         raise InputError(f"{filename or 'the file'!r} is empty", filename=filename)
     fmt = sniff_mesh_format(data, filename)
     if fmt != "3mf":  # a 3MF is counted while its model streams out of the zip
-        vertices_announced, faces_announced, how = announced_elements(data, fmt, filename)
+        vertices_announced, faces_announced, how = announced_elements(data, fmt, filename, limits.max_elements)
         _check_element_count(vertices_announced, faces_announced, limits.max_elements, filename, fmt, how)
     if fmt in ("xyz", "pcd"):
         vertices = _read_xyz(data, filename) if fmt == "xyz" else _read_pcd(data, filename, limits)
@@ -162,10 +163,13 @@ def _check_coordinates(vertices: np.ndarray, filename: str, fmt: str, max_abs_co
         )  # fmt: skip
 
 
-def announced_elements(data: bytes, fmt: MeshFormat, filename: str = "") -> tuple[int, int, str]:
+def announced_elements(
+    data: bytes, fmt: MeshFormat, filename: str = "", max_elements: int | None = None
+) -> tuple[int, int, str]:
     """(vertices, faces, how they were counted) that a file will expand to, from its header or by counting
     its lines, before it is parsed; upper bounds where a count cannot be exact (polygons to be triangulated).
-    A glTF's scene graph is walked: a mesh placed by k nodes counts k times."""
+    A glTF's scene graph is walked: a mesh placed by k nodes counts k times. ``max_elements``: where a cheap
+    bound passes it, count exactly (OBJ)."""
     if fmt == "stl":
         if _looks_like_binary_stl(data):
             faces = int(struct.unpack_from("<I", data, 80)[0])
@@ -177,7 +181,7 @@ def announced_elements(data: bytes, fmt: MeshFormat, filename: str = "") -> tupl
     if fmt == "off":
         return _off_announced(data, filename)
     if fmt == "obj":
-        return _obj_announced(data)
+        return _obj_announced(data, max_elements)
     if fmt in ("glb", "gltf"):
         return _gltf_announced(data, fmt, filename)
     if fmt == "xyz":
@@ -230,16 +234,24 @@ def _off_announced(data: bytes, filename: str) -> tuple[int, int, str]:
     return vertices, faces, "from its OFF header"
 
 
-def _obj_announced(data: bytes) -> tuple[int, int, str]:
+_OBJ_FACE_LINE = re.compile(rb"^f[ \t]([^\n]*)", re.MULTILINE)
+
+
+def _obj_announced(data: bytes, max_elements: int | None) -> tuple[int, int, str]:
     def lines(prefix: bytes) -> int:
         start = int(data.startswith(prefix + b" ") or data.startswith(prefix + b"\t"))
         return start + data.count(b"\n" + prefix + b" ") + data.count(b"\n" + prefix + b"\t")
 
     vertices, normals, uvs, faces = lines(b"v"), lines(b"vn"), lines(b"vt"), lines(b"f")
     # A face of k corners becomes k - 2 triangles, and needs k separators: the separators not on vertex, normal
-    # or texture lines bound them (a cheap bound, counted in C).
+    # or texture lines bound them (a cheap bound, counted in C; vertex colours or comments inflate it).
     separators = data.count(b" ") + data.count(b"\t") - 3 * (vertices + normals) - 2 * uvs
-    return vertices, max(faces, separators - 2 * faces), "by counting its lines"
+    triangles = max(faces, separators - 2 * faces)
+    if max_elements is None or vertices + triangles <= max_elements:
+        return vertices, triangles, "by counting its lines"
+    # Past the limit by the bound: count each face line's corners.
+    triangles = sum(max(len(m.group(1).split()) - 2, 1) for m in _OBJ_FACE_LINE.finditer(data))
+    return vertices, triangles, "by counting its lines and corners"
 
 
 def _gltf_document(data: bytes, fmt: MeshFormat, filename: str) -> dict[str, Any]:

@@ -62,14 +62,6 @@ def zip_directory_fits(data: bytes, limits: ArchiveLimits) -> bool:
     return bool(members <= limits.max_members and directory_bytes <= limits.max_members * _DIRECTORY_BYTES_PER_MEMBER)
 
 
-def check_archive_unpacked_size(data: bytes, filename: str = "", limits: ArchiveLimits | None = None) -> None:
-    """Refuse an archive whose members say they unpack past the limits (the honest bomb: refused unread)."""
-    limits = limits or ArchiveLimits()
-    with _open_archive(data, filename, limits) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    _check_unpacked(unpacked, len(data), filename, limits)
-
-
 def _check_unpacked(unpacked: int, packed: int, filename: str, limits: ArchiveLimits) -> None:
     if unpacked > limits.max_unpacked_bytes or unpacked > limits.max_compression_ratio * max(packed, 1):
         raise InputTooLargeError(

@@ -67,7 +67,7 @@ def test_a_json_body_over_the_size_limit_is_a_413_before_it_is_read(settings: Se
     app.state.resources.engine.dispose()
 
 
-@pytest.mark.parametrize("levels", [40, 3000, 40_000])
+@pytest.mark.parametrize("levels", [3000, 40_000])
 def test_a_deep_or_long_cursor_is_an_invalid_cursor(client: TestClient, levels: int) -> None:
     cursor = base64.urlsafe_b64encode(b"[" * levels).decode().rstrip("=")
     response = client.get("/api/pairs", params={"cursor": cursor})
@@ -77,7 +77,7 @@ def test_a_deep_or_long_cursor_is_an_invalid_cursor(client: TestClient, levels: 
 
 def test_other_bad_cursors_are_invalid_cursors(client: TestClient) -> None:
     for raw in (b'{"after": 1e999}', b'{"after": NaN}', b'{"after": 99999999999999999999}', b'{"after": [1]}',
-                b"[1, 2]", b'{"after": -1}', b"\xff\xfe"):  # fmt: skip
+                b"[1, 2]", b'{"after": -1}', b"\xff\xfe", b"[" * 40):  # fmt: skip
         cursor = base64.urlsafe_b64encode(raw).decode()
         response = client.get("/api/pairs", params={"cursor": cursor})
         assert response.status_code == 422 and response.json()["code"] == "invalid_cursor", raw

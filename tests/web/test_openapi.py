@@ -8,6 +8,7 @@ from typing import Any
 from manufacturing.settings import Settings
 from web.api.app import create_app
 
+
 def _untyped(schema: dict[str, Any], components: dict[str, Any]) -> str | None:
     """Why ``schema`` does not type what it describes, or None when it does."""
     if "$ref" in schema:

@@ -140,5 +140,12 @@ def test_bad_filters_are_refused_with_the_allowed_values() -> None:
         PairFilters.checked(style="brogue")
     with pytest.raises(PairFilterError, match="1 to 64"):
         PairFilters.checked(text="   ")
+    # A NUL would end SQLite's LIKE pattern (every pair matches) and PostgreSQL refuses it: refused here, on both.
+    for text in ("CS26\x00", "\x00", "a\x1bb"):
+        with pytest.raises(PairFilterError, match=r"control character \(U\+00(00|1B)\)") as caught:
+            PairFilters.checked(text=text)
+        assert caught.value.details["field"] == "q"
+    with pytest.raises(ValueError, match="NUL"):
+        like_pattern("CS26\x00")
     with pytest.raises(ValueError, match="no time zone"):
         PairFilters.checked(due_before=datetime(2026, 3, 16))
