@@ -63,8 +63,9 @@ def append_links(session: Session, links: Sequence[Link], now: datetime) -> None
         heads = json.dumps([{"pair_id": p, "seq": k.seq, "entry_hash": k.entry_hash} for p, k in last.items()])
         session.execute(_MOVE_HEADS_PG, {"rows": heads, "now": now})
         return
-    session.execute(insert(LedgerEntry.__table__), [{name: getattr(k, name) for name in _LINK_COLUMNS} for k in links])
-    statement = sqlite.insert(LedgerHead.__table__)
+    entries = LedgerEntry.metadata.tables["ledger_entry"]  # the Table itself (typed), not the mapped class
+    session.execute(insert(entries), [{name: getattr(k, name) for name in _LINK_COLUMNS} for k in links])
+    statement = sqlite.insert(LedgerHead.metadata.tables["ledger_head"])
     session.execute(
         statement.on_conflict_do_update(
             index_elements=[statement.table.c.pair_id],

@@ -179,7 +179,7 @@ def record_stage_error(
         stage_run.attempts += 1
     code = exc.code if isinstance(exc, CspmsError) else "internal_error"
     message = f"{type(exc).__name__}: {exc}"
-    details = {"traceback": traceback.format_exception(exc)[-3:]}
+    details: dict[str, object] = {"traceback": traceback.format_exception(exc)[-3:]}
     if final:
         _mark_failed(stage_run, code, message, details)
         stage_run.finished_at = utc_now()

@@ -50,7 +50,7 @@ def insert_new_events(session: Session, rows: Sequence[dict[str, Any]]) -> dict[
                             for r in rows])  # fmt: skip
         result = session.execute(_INSERT_EVENTS_PG, {"rows": batch, "received_at": rows[0]["received_at"]})
     else:
-        table = TrackingEvent.__table__
+        table = TrackingEvent.metadata.tables["tracking_event"]  # the Table itself (typed), not the mapped class
         statement = (sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.event_id])
                      .returning(table.c.event_id, table.c.id))  # fmt: skip
         result = session.execute(statement, list(rows))

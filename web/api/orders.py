@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
@@ -67,7 +69,7 @@ async def create_order(
                 raise NotFoundError(f"design {design_id} does not exist", design_id=design_id)
             placed = place_order_for_design(session, design, pairs)
         for run_id in placed.run_ids:
-            run_after_commit(session, lambda run_id=run_id: enqueue_pipeline(celery, run_id, list(placed.stages)))
+            run_after_commit(session, partial(enqueue_pipeline, celery, run_id, list(placed.stages)))
     return PlacedOrderOut(
         order_number=placed.order_number,
         design_id=placed.design_id,
