@@ -19,13 +19,10 @@ import asyncio
 import os
 import random
 import secrets
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +34,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from benchmarks.brokers import free_port
+from benchmarks.web import running_app
 from manufacturing.accounts.roles import Role
 from manufacturing.accounts.service import add_account
 from manufacturing.accounts.tokens import issue_token
@@ -261,34 +258,10 @@ def big_pair_in_process(url: str, serial: str, repeats: int = 50) -> dict[str, A
 def running_server(url: str, var: Path, secret_key: str, workers: int, timeout_s: float = 240.0
                    ) -> Iterator[tuple[str, int]]:  # fmt: skip
     """``cspms serve`` on a free loopback port (no embedded worker: reads only); yields (host, port)."""
-    port = free_port()
-    env = {**os.environ, "CSPMS_DATABASE_URL": url, "CSPMS_VAR_DIR": str(var / "var"), "CSPMS_SECRET_KEY": secret_key,
-           "CSPMS_WEB_WORKERS": str(workers)}  # fmt: skip
-    command = [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--no-embedded-worker"]  # fmt: skip
-    log = (var / "server.log").open("wb")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    tail = (var / "server.log").read_text()[-2000:]
-                    raise RuntimeError(f"the server did not start: {tail}") from None
-                time.sleep(0.2)
-        yield "127.0.0.1", port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
+    settings = {"CSPMS_DATABASE_URL": url, "CSPMS_SECRET_KEY": secret_key, "CSPMS_WEB_WORKERS": str(workers)}
+    with running_app(var / "var", embedded_worker=False, timeout_s=timeout_s, env=settings) as base_url:
+        address = urllib.parse.urlsplit(base_url)
+        yield str(address.hostname), int(address.port or 80)
 
 
 # ---------------------------------------------------------------------------------------------- the load

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,10 +33,12 @@ READY = "canvas#view[data-ready='true']"
 
 
 @contextmanager
-def running_app(var_dir: Path, *, embedded_worker: bool = True, timeout_s: float = 60.0) -> Iterator[str]:
-    """Serve the app (``cspms serve``) on a free localhost port with its own var folder; yields its base URL."""
+def running_app(var_dir: Path, *, embedded_worker: bool = True, timeout_s: float = 60.0,
+                env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Serve the app (``cspms serve``) on a free localhost port with its own var folder, plus ``env``'s settings;
+    yields its base URL."""
     port = free_port()
-    env = {**os.environ, "CSPMS_VAR_DIR": str(var_dir), "CSPMS_BROKER_POLL_SECONDS": "0.1"}
+    env = {**os.environ, "CSPMS_VAR_DIR": str(var_dir), "CSPMS_BROKER_POLL_SECONDS": "0.1", **(env or {})}
     command = [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if not embedded_worker:
         command.append("--no-embedded-worker")
