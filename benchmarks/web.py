@@ -9,6 +9,7 @@ GLB ≤ 2 MB.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -18,6 +19,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,11 +77,28 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
-def sign_up(page: Page, base_url: str, email: str, password: str = "bench password 2026") -> None:
-    """A customer account, signed in on the page's context (its session cookie)."""
+def verification_token(outbox: Path, email: str) -> str:
+    """The token of the newest verification link mailed to ``email``, from a folder outbox (``<var_dir>/outbox``
+    of an app without SMTP: manufacturing/accounts/outbox.py)."""
+    for mail in sorted(outbox.glob("*.eml"), reverse=True):  # named by time: newest first
+        message = message_from_bytes(mail.read_bytes(), policy=policy.default)
+        body = message.get_body()
+        found = re.search(r"\?token=(\S+)", body.get_content()) if body is not None else None
+        if message["To"] == email and found:
+            return found.group(1)
+    raise RuntimeError(f"no verification mail to {email} in {outbox}")
+
+
+def sign_up(page: Page, base_url: str, email: str, outbox: Path, password: str = "bench password 2026") -> None:
+    """A customer account, signed in on the page's context (its session cookie), its address confirmed by the
+    link mailed to ``outbox`` (until then it keeps nothing)."""
     response = page.request.post(f"{base_url}/api/auth/register", data={"email": email, "password": password})
     if not response.ok:
         raise RuntimeError(f"POST /api/auth/register: {response.status} {response.text()}")
+    token = verification_token(outbox, email)
+    verified = page.request.post(f"{base_url}/api/auth/verify", params={"token": token})
+    if not verified.ok:
+        raise RuntimeError(f"POST /api/auth/verify: {verified.status} {verified.text()}")
 
 
 def make_design(page: Page, base_url: str, scan: Path, style: str) -> dict[str, Any]:
@@ -125,11 +144,12 @@ _COLOUR_CHANGE_JS = """async (hexes) => {
 }"""
 
 
-def run_web_benchmark(base_url: str, browser: Browser, scan: Path, repeats: int) -> dict[str, Any]:
-    """Figures of the configurator on ``base_url`` (a running app) in ``browser``."""
+def run_web_benchmark(base_url: str, browser: Browser, scan: Path, repeats: int, outbox: Path) -> dict[str, Any]:
+    """Figures of the configurator on ``base_url`` (a running app, whose mail goes to the folder ``outbox``) in
+    ``browser``."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    sign_up(page, base_url, f"bench-{uuid.uuid4().hex[:8]}@example.com")
+    sign_up(page, base_url, f"bench-{uuid.uuid4().hex[:8]}@example.com", outbox)
     design = make_design(page, base_url, scan, "derby")
     signed_in = context.storage_state()  # the session cookie, for the fresh contexts below
     context.close()

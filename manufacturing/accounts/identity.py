@@ -1,29 +1,32 @@
-"""Proof that the records staff made for an e-mail address belong to whoever claims them.
+"""Proof that a customer account's address is its holder's, before the account holds anything recorded under it.
 
-Staff record a walk-in customer under the address the customer gives. Anyone can register that address, and
-registering proves nothing, so it grants nothing that exists (service.register_customer): the account is made
-without the customer record until the address is proven, by
+Staff record a walk-in customer under the address the customer gives. Anyone can register that address, before
+or after staff record it, and registering proves nothing: a self-registered account holds no customer record
+(service.register_customer) until the address is proven, by
 - the verification link e-mailed to the address (``start_verification``, ``verify_link``): whoever reads the
   mail holds the address; or
-- the claim code printed for the walk-in customer when staff recorded them (``issue_claim_code``,
-  ``redeem_claim_code``): whoever holds the slip was in the shop.
-Either attaches the customer record to the account. Only SHA-256 digests of the secrets are stored; each
-works once, until it expires. Services never commit."""
+- the claim code printed for the walk-in customer (``issue_claim_code`` when staff record them,
+  ``claim_code_for_address`` for a new slip, ``redeem_claim_code``): whoever holds the slip was in the shop.
+Either attaches the address's customer record (made if there is none) to the account. Until then everything
+recorded under the address stays on that record, which no account holds. Only SHA-256 digests of the secrets
+are stored; each works once, until it expires. Services never commit."""
 
 from __future__ import annotations
 
 import enum
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from geometry.errors import ConflictError, NotFoundError
 from manufacturing.accounts import repository
 from manufacturing.accounts.errors import InvalidProofError, TooManyMailsError
 from manufacturing.accounts.outbox import Mail
 from manufacturing.accounts.roles import Role
-from manufacturing.accounts.service import Principal, as_principal
+from manufacturing.accounts.service import Principal, as_principal, normalise_email
 from manufacturing.clock import utc_now
 from manufacturing.db import repositories
 from manufacturing.db.models import Customer, IdentityProof, UserAccount
@@ -32,6 +35,7 @@ from manufacturing.db.models import Customer, IdentityProof, UserAccount
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
 CODE_CHARS = 12  # 29**12: about 58 bits, beyond guessing through a signed-in, per-request API
 MAX_LINKS_PER_HOUR = 3  # verification mails to one account: enough to retry, too few to flood an inbox
+VERIFY_PAGE = "/login/account.html"  # the page the e-mailed link opens; it redeems the token (POST /api/auth/verify)
 
 
 class ProofKind(enum.StrEnum):
@@ -68,12 +72,12 @@ def start_verification(
     repository.add(session, IdentityProof(kind=ProofKind.LINK.value, digest=_digest(token),
                                           account_id=principal.account_id, created_at=now,
                                           expires_at=now + timedelta(seconds=ttl_s)))  # fmt: skip
-    link = f"{public_url.rstrip('/')}/api/auth/verify?token={token}"
+    link = f"{public_url.rstrip('/')}{VERIFY_PAGE}?token={token}"
     hours = max(1, round(ttl_s / 3600))
     body = (
         f"Someone (we hope you) made an account for {principal.email} at the shop.\n\n"
-        f"Open this link to confirm the address; it attaches the scans, designs and orders the shop recorded "
-        f"under it to the account:\n\n{link}\n\n"
+        f"Open this link to confirm the address. Until then the account cannot keep scans, designs or orders; "
+        f"once confirmed, it also gets whatever the shop recorded under the address:\n\n{link}\n\n"
         f"The link works once, for {hours} hours. If you made no account, ignore this mail: nothing is shared.\n"
     )
     return Mail(principal.email, "Confirm your e-mail address", body)
@@ -102,6 +106,30 @@ def issue_claim_code(session: Session, customer_id: int, ttl_s: float, now: date
     repository.add(session, IdentityProof(kind=ProofKind.CODE.value, digest=_digest(code), customer_id=customer_id,
                                           created_at=now, expires_at=now + timedelta(seconds=ttl_s)))  # fmt: skip
     return _formatted(code)
+
+
+@dataclass(frozen=True)
+class ClaimSlip:
+    """What staff print for a walk-in customer: the code, the address it is for, until when it works."""
+
+    email: str
+    code: str
+    expires_at: datetime
+
+
+def claim_code_for_address(session: Session, email: str, ttl_s: float, now: datetime | None = None) -> ClaimSlip:
+    """A new claim code for the record staff made under ``email`` (a lost slip; the former code keeps working
+    until it is used or expires). Refused when the shop holds nothing for the address, or an account holds it
+    already (its holder sees it)."""
+    now = now or utc_now()
+    email = normalise_email(email)
+    customer = repository.find_customer(session, email)
+    if customer is None:
+        raise NotFoundError(f"the shop holds no records for {email}", email=email)
+    code = issue_claim_code(session, customer.id, ttl_s, now)
+    if code is None:
+        raise ConflictError(f"the account of {email} holds its records already: nothing to claim", email=email)
+    return ClaimSlip(email, code, now + timedelta(seconds=ttl_s))
 
 
 def redeem_claim_code(session: Session, principal: Principal, code: str, now: datetime | None = None) -> Principal:

@@ -1,4 +1,5 @@
-"""Every query of accounts and login attempts. Repositories never commit."""
+"""Every query of accounts, login attempts and identity proofs, and of what a customer record holds.
+Repositories never commit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from manufacturing.db.models import Customer, IdentityProof, LoginAttempt, UserAccount
+from manufacturing.db.models import Customer, Design, FootScan, IdentityProof, LoginAttempt, Order, UserAccount
 
 
 def find_account(session: Session, email: str) -> UserAccount | None:
@@ -61,3 +62,15 @@ def proofs_issued_since(session: Session, kind: str, account_id: int, since: dat
             IdentityProof.kind == kind, IdentityProof.account_id == account_id, IdentityProof.created_at > since
         )
     ).all()
+
+
+def scans_of(session: Session, customer_id: int) -> Sequence[FootScan]:
+    return session.scalars(select(FootScan).where(FootScan.customer_id == customer_id).order_by(FootScan.id)).all()
+
+
+def designs_of(session: Session, customer_id: int) -> Sequence[Design]:
+    return session.scalars(select(Design).where(Design.customer_id == customer_id).order_by(Design.id)).all()
+
+
+def orders_of(session: Session, customer_id: int) -> Sequence[Order]:
+    return session.scalars(select(Order).where(Order.customer_id == customer_id).order_by(Order.id)).all()

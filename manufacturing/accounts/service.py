@@ -1,4 +1,5 @@
-"""Accounts: register a customer, add staff, sign in under the rate limit, end sessions, disable.
+"""Accounts: register a customer, add staff, sign in under the rate limit, end sessions, disable; what a
+customer account holds.
 
 Services never commit; each call takes ``now`` (aware UTC; the clock by default). A failed login is stored
 even though the caller's transaction then raises: ``authenticate`` returns the outcome and the caller
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,8 +39,9 @@ class Principal:
 
     @property
     def proof_needed(self) -> bool:
-        """A customer without their customer record: records staff made for the address wait for proof
-        (manufacturing/accounts/identity.py); until then the account keeps nothing."""
+        """A customer account holding no customer record: registered, its address not proven yet. Whatever is
+        recorded under the address waits for the proof (manufacturing/accounts/identity.py), and the account
+        keeps nothing until then."""
         return self.role == Role.CUSTOMER and self.customer_id is None
 
 
@@ -54,15 +57,14 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def register_customer(session: Session, email: str, password: str, name: str = "") -> Principal:
-    """A customer account by self-registration, which proves nothing about the address. A new address gets its
-    customer record at once; an address that already has one (staff recorded a walk-in customer under it) gets
-    an account without it, whose ``proof_needed`` is true until the address is proven (identity.py)."""
+def register_customer(session: Session, email: str, password: str) -> Principal:
+    """A customer account by self-registration, which proves nothing about the address: the account holds no
+    customer record (``proof_needed``) until the e-mailed link or the shop's claim code proves it
+    (identity.py). So records made for the address, by staff before or after the registration, never reach
+    someone who merely typed it."""
     email = normalise_email(email)
     if repository.find_account(session, email) is not None:
         raise AccountExistsError(f"an account for {email} already exists", email=email)
-    if repository.find_customer(session, email) is None:
-        return add_account(session, email, password, Role.CUSTOMER, name)
     account = UserAccount(email=email, password_hash=hash_password(password), role=Role.CUSTOMER.value)
     repository.add(session, account)
     return as_principal(account)
@@ -152,3 +154,52 @@ def _account(session: Session, email: str) -> UserAccount:
     if account is None:
         raise NotFoundError(f"no account for {email}", email=email)
     return account
+
+
+@dataclass(frozen=True)
+class HeldScan:
+    id: int
+    side: str | None  # None until measured
+    foot_length_mm: float | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldDesign:
+    id: int
+    revision: int
+    style: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldOrder:
+    number: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldRecords:
+    """What a customer account holds: the scans, design revisions and orders of its customer record."""
+
+    scans: tuple[HeldScan, ...] = ()
+    designs: tuple[HeldDesign, ...] = ()
+    orders: tuple[HeldOrder, ...] = ()
+
+
+def records_held(session: Session, principal: Principal) -> HeldRecords:
+    """The account's records, oldest first; nothing while the address waits for proof (``proof_needed``)."""
+    if principal.customer_id is None:
+        return HeldRecords()
+    customer_id = principal.customer_id
+    return HeldRecords(
+        tuple(HeldScan(s.id, s.side, _length_mm(s.measurements), s.created_at)
+              for s in repository.scans_of(session, customer_id)),
+        tuple(HeldDesign(d.id, d.revision, d.style, d.created_at) for d in repository.designs_of(session, customer_id)),
+        tuple(HeldOrder(o.number, o.created_at) for o in repository.orders_of(session, customer_id)),
+    )  # fmt: skip
+
+
+def _length_mm(measurements: dict[str, Any] | None) -> float | None:
+    value = (measurements or {}).get("foot_length_mm")
+    return float(value) if value is not None else None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from benchmarks.web import READY, running_app
+from benchmarks.web import READY, running_app, verification_token
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,9 +41,25 @@ def _png_logo(path: Path, size: int = 64) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(tmp_path_factory.mktemp("app") / "var") as url:
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app") / "var"
+
+
+@pytest.fixture(scope="module")
+def base_url(var_dir: Path) -> Iterator[str]:
+    with running_app(var_dir) as url:
         yield url
+
+
+def _confirm_address(page: Page, base_url: str, var_dir: Path, email: str) -> None:
+    """A new registration lands on its account page; the link mailed to the address (the app's folder outbox)
+    confirms it, and the page leads on to the configurator."""
+    page.wait_for_url("**/login/account.html?next=*")
+    token = verification_token(var_dir / "outbox", email)
+    page.goto(f"{base_url}/login/account.html?token={token}&next=/configurator/")
+    expect(page.locator("#status")).to_contain_text("is confirmed")
+    page.click("#continue")
+    page.wait_for_url("**/configurator/")
 
 
 def _centre_pixel_is_not_background(page: Page) -> bool:
@@ -64,7 +80,7 @@ def _centre_pixel_is_not_background(page: Page) -> bool:
 
 
 def test_the_customer_designs_orders_and_tracks_a_pair(
-    base_url: str, browser: Browser, find_template_path: Path, tmp_path: Path
+    base_url: str, var_dir: Path, browser: Browser, find_template_path: Path, tmp_path: Path
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, has_touch=True)
@@ -73,13 +89,14 @@ def test_the_customer_designs_orders_and_tracks_a_pair(
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{base_url}/configurator/")
 
-    # 0. not signed in: sent to the sign-in page, registers, and comes back to the configurator
+    # 0. not signed in: sent to the sign-in page, registers, confirms the address by the e-mailed link, and comes
+    # back to the configurator
     page.wait_for_url("**/login/?next=*")
     page.fill("#email", EMAIL)
     page.fill("#password", "correct horse battery")
     page.click("#register")
     page.click("#register")
-    page.wait_for_url("**/configurator/")
+    _confirm_address(page, base_url, var_dir, EMAIL)
     expect(page.locator("#account")).to_have_text(EMAIL)
     expect(page.locator(".style")).to_have_count(5)
 
@@ -163,7 +180,9 @@ def test_the_customer_designs_orders_and_tracks_a_pair(
     context.close()
 
 
-def test_a_customer_without_a_scan_types_measurements_and_sees_the_shoe(base_url: str, browser: Browser) -> None:
+def test_a_customer_without_a_scan_types_measurements_and_sees_the_shoe(
+    base_url: str, var_dir: Path, browser: Browser
+) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, has_touch=True)
     page = context.new_page()
     errors: list[str] = []
@@ -173,7 +192,7 @@ def test_a_customer_without_a_scan_types_measurements_and_sees_the_shoe(base_url
     page.fill("#password", "correct horse battery")
     page.click("#register")
     page.click("#register")
-    page.wait_for_url("**/configurator/")
+    _confirm_address(page, base_url, var_dir, "typed@example.com")
     page.click("#typed summary")
     page.select_option("#typed-side", "left")
     page.fill("#typed-length", "248")

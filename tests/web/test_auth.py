@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 from fastapi.testclient import TestClient
@@ -25,7 +26,7 @@ DERBY = {"style": "derby"}
 
 
 def test_a_customer_registers_and_is_signed_in_by_cookie_and_by_token(anonymous: TestClient) -> None:
-    registration = {"email": "Walker@Example.com", "password": PASSWORD, "name": "W. Alker"}
+    registration = {"email": "Walker@Example.com", "password": PASSWORD}
     response = anonymous.post("/api/auth/register", json=registration)
     assert response.status_code == 201, response.text
     body = response.json()
@@ -36,7 +37,8 @@ def test_a_customer_registers_and_is_signed_in_by_cookie_and_by_token(anonymous:
     anonymous.cookies.clear()
     assert anonymous.get("/api/auth/me").status_code == 401
     me = anonymous.get("/api/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
-    assert me.status_code == 200 and me.json()["customer_id"] == body["account"]["customer_id"]
+    assert me.status_code == 200 and me.json()["id"] == body["account"]["id"]
+    assert me.json()["proof_needed"] and me.json()["customer_id"] is None  # nothing until the address is proven
     again = anonymous.post("/api/auth/register", json={"email": "walker@example.com", "password": PASSWORD})
     assert again.status_code == 409 and again.json()["code"] == "account_exists"
     weak = anonymous.post("/api/auth/register", json={"email": "new@example.com", "password": "short"})
@@ -183,20 +185,61 @@ def test_registering_an_address_staff_recorded_shows_nothing_until_the_claim_cod
     assert own.status_code == 201 and own.json()["claim_code"] is None
 
 
+def test_what_staff_record_after_the_address_was_registered_waits_for_the_claim_code(
+    client: TestClient, anonymous: TestClient
+) -> None:
+    # Registered first (by whoever typed the address), recorded by staff after: still nothing without proof.
+    account, early = _register(anonymous, "early@example.com")
+    assert account["customer_id"] is None and account["proof_needed"]
+    staff = signed_in(client.app, "floor@example.com", Role.STAFF)
+    recorded = client.post("/api/scans/typed", headers=staff, json={**TYPED, "email": "early@example.com"})
+    assert recorded.status_code == 201, recorded.text
+    scan_id, code = recorded.json()["id"], recorded.json()["claim_code"]
+    assert code is not None  # nobody holds the record: the walk-in gets a code
+    assert anonymous.get(f"/api/scans/{scan_id}", headers=early).status_code == 404
+    assert anonymous.get("/api/auth/records", headers=early).json() == {"scans": [], "designs": [], "orders": []}
+    claimed = anonymous.post("/api/auth/claim", headers=early, json={"code": code})
+    assert claimed.status_code == 200, claimed.text
+    scan = anonymous.get(f"/api/scans/{scan_id}", headers=early)
+    assert scan.status_code == 200
+    records = anonymous.get("/api/auth/records", headers=early).json()
+    assert [s["id"] for s in records["scans"]] == [scan_id]
+    assert records["scans"][0]["foot_length_mm"] == scan.json()["measurements"]["foot_length_mm"]
+    assert abs(records["scans"][0]["foot_length_mm"] - TYPED["foot_length_mm"]) < 0.5
+
+
+def test_staff_print_a_new_claim_code_for_an_address_nobody_holds(client: TestClient, anonymous: TestClient) -> None:
+    staff = signed_in(client.app, "floor@example.com", Role.STAFF)
+    missing = client.post("/api/auth/claim-codes", headers=staff, json={"email": "nobody@example.com"})
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found", missing.text
+    recorded = client.post("/api/scans/typed", headers=staff, json={**TYPED, "email": "lost@example.com"})
+    first = recorded.json()["claim_code"]
+    again = client.post("/api/auth/claim-codes", headers=staff, json={"email": "Lost@Example.com"})
+    assert again.status_code == 201, again.text
+    slip = again.json()
+    assert slip["email"] == "lost@example.com" and slip["claim_code"] not in (None, first)
+    ttl_s = client.app.state.resources.settings.claim_code_ttl_s
+    assert abs((datetime.fromisoformat(slip["expires_at"]) - datetime.now(UTC)).total_seconds() - ttl_s) < 60
+    _, lost = _register(anonymous, "lost@example.com")
+    assert anonymous.post("/api/auth/claim", headers=lost, json={"code": slip["claim_code"]}).status_code == 200
+    held = client.post("/api/auth/claim-codes", headers=staff, json={"email": "lost@example.com"})
+    assert held.status_code == 409 and held.json()["code"] == "conflict", held.text
+
+
 def test_following_the_emailed_link_attaches_the_records_once(
     client: TestClient, anonymous: TestClient, settings: Settings
 ) -> None:
     recorded = client.post("/api/scans/typed", json={**TYPED, "email": "linda@example.com"})
     assert recorded.status_code == 201, recorded.text
-    _, fresh = _register(anonymous, "fresh@example.com")  # an address the shop has no records for: no mail
     outbox = settings.var_dir / "outbox"
     assert not outbox.exists()
+    _, fresh = _register(anonymous, "fresh@example.com")  # every registration is mailed a link
+    assert len(list(outbox.iterdir())) == 1
     account, linda = _register(anonymous, "linda@example.com")
     assert account["proof_needed"]
-    (mail,) = outbox.iterdir()
+    (mail,) = [m for m in outbox.iterdir() if message_from_bytes(m.read_bytes())["To"] == "linda@example.com"]
     message = message_from_bytes(mail.read_bytes(), policy=policy.default)
-    assert message["To"] == "linda@example.com"
-    link = re.search(r"(http://\S+/api/auth/verify\?token=(\S+))", message.get_content())
+    link = re.search(r"(http://\S+/login/account\.html\?token=(\S+))", message.get_content())
     assert link is not None and link.group(1).startswith(settings.resolved_public_url)
     assert anonymous.get(f"/api/scans/{recorded.json()['id']}", headers=linda).status_code == 404
     assert anonymous.get("/api/auth/verify", params={"token": link.group(2) + "x"}).status_code == 422
@@ -205,12 +248,11 @@ def test_following_the_emailed_link_attaches_the_records_once(
     assert verified.json()["email_verified"] and verified.json()["customer_id"] is not None
     assert anonymous.get(f"/api/scans/{recorded.json()['id']}", headers=linda).status_code == 200
     assert anonymous.post("/api/auth/verify", params={"token": link.group(2)}).status_code == 422  # once
-    # A new link on request, a few an hour.
+    # A new link on request, a few an hour (the registration's counts).
     for _ in range(2):
         assert anonymous.post("/api/auth/verification", headers=fresh).status_code == 202
     assert anonymous.post("/api/auth/verification", headers=linda).status_code == 202
-    assert len(list(outbox.iterdir())) == 4
-    assert anonymous.post("/api/auth/verification", headers=fresh).status_code == 202
+    assert len(list(outbox.iterdir())) == 5
     limited = anonymous.post("/api/auth/verification", headers=fresh)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 3000
 

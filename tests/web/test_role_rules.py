@@ -41,6 +41,8 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/auth/verify"): PUBLIC,  # the e-mailed link's token is the credential
     ("POST", "/api/auth/verify"): PUBLIC,
     ("POST", "/api/auth/claim"): {"customer"},
+    ("GET", "/api/auth/records"): {"customer"},
+    ("POST", "/api/auth/claim-codes"): ALL_DESIGNS,  # staff print a new slip for a walk-in customer
     ("GET", "/api/accounts"): ACCOUNTS,
     ("POST", "/api/accounts"): ACCOUNTS,
     ("POST", "/api/accounts/{email}/disable"): ACCOUNTS,

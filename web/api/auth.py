@@ -4,8 +4,8 @@ A session is a signed token (itsdangerous, keyed by a session key it names by it
 manufacturing/accounts/keys.py) naming the account and its ``token_version``: logging out or changing the
 password bumps the version and ends every session. Browsers carry it in an HttpOnly, SameSite=Lax cookie,
 whose writes must come from an allowed origin; scripts and other services send ``Authorization: Bearer``.
-Registering an address that has records staff made grants nothing until the address is proven (an e-mailed
-link or the walk-in's claim code: manufacturing/accounts/identity.py).
+A registered customer account holds nothing, and sees nothing recorded under its address, until the address
+is proven (the e-mailed link, or the claim code the shop printed: manufacturing/accounts/identity.py).
 Routes name the capability they need (``requires``); ``manufacturing.accounts.roles`` says which roles hold
 it. Machine tokens (web/api/jobs.py) are not sessions: they open the job endpoints and nothing else."""
 
@@ -34,7 +34,17 @@ from manufacturing.accounts.tokens import issue_token, token_claims
 from manufacturing.db.session import session_scope
 from manufacturing.settings import Settings
 from web.api.deps import ResourcesDep
-from web.api.schemas.auth import AccountOut, ClaimIn, Credentials, NewAccount, Registration, SessionOut
+from web.api.schemas.auth import (
+    AccountOut,
+    ClaimCodeIn,
+    ClaimCodeOut,
+    ClaimIn,
+    Credentials,
+    NewAccount,
+    RecordsOut,
+    Registration,
+    SessionOut,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +120,8 @@ _CAPABILITY_WORDS = {
 def requires(*capabilities: Capability) -> Callable[[Principal], Principal]:
     """A dependency admitting accounts whose role holds any of ``capabilities`` (403 otherwise)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    # A coroutine, though it only compares: a plain ``def`` dependency would cost a thread-pool hop per request.
+    async def check(principal: PrincipalDep) -> Principal:
         if not any(can(principal.role, c) for c in capabilities):
             raise PermissionDeniedError(
                 f"a {principal.role.value} account cannot {_CAPABILITY_WORDS[capabilities[0]]}",
@@ -133,8 +144,8 @@ def acting_customer_email(principal: Principal, email: str | None) -> str:
             raise PermissionDeniedError("a customer account acts for itself only", email=email)
         if principal.proof_needed:
             raise AddressUnconfirmedError(
-                f"the shop holds records for {principal.email}: confirm the address first, by the link e-mailed "
-                "to it or with the claim code the shop gave you (POST /api/auth/claim)", email=principal.email,
+                f"confirm {principal.email} first: open the link e-mailed to it, or enter the claim code the shop "
+                "gave you (your account page, /login/account.html)", email=principal.email,
             )  # fmt: skip
         return principal.email
     if not can(principal.role, Capability.ALL_DESIGNS):
@@ -148,6 +159,7 @@ CustomerSideDep = Annotated[Principal, Depends(requires(Capability.OWN_DESIGNS, 
 ShopFloorDep = Annotated[Principal, Depends(requires(Capability.SHOP_FLOOR))]
 PatternsDep = Annotated[Principal, Depends(requires(Capability.PATTERNS, Capability.SHOP_FLOOR))]
 AccountsDep = Annotated[Principal, Depends(requires(Capability.ACCOUNTS))]
+AllDesignsDep = Annotated[Principal, Depends(requires(Capability.ALL_DESIGNS))]
 
 
 def _customer_account(principal: PrincipalDep) -> Principal:
@@ -176,21 +188,20 @@ _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Not signe
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
 def register(resources: ResourcesDep, body: Registration, response: Response) -> SessionOut:
-    """A customer account (409 if the address has one), signed in at once. When the shop already holds records
-    for the address (`account.proof_needed`), the account gets none of them, and can keep nothing, until the
-    address is proven: a verification link is e-mailed to it, or the walk-in's claim code is entered."""
+    """A customer account (409 if the address has one), signed in at once, and a verification link e-mailed to
+    the address. Registering proves nothing, so the account holds nothing (`account.proof_needed`) until the
+    address is proven: the link is followed, or the claim code the shop printed is entered
+    (`POST /api/auth/claim`). Then it keeps scans, designs and orders, and gets what the shop recorded under the
+    address, whether that was before or after the registration."""
     settings = resources.settings
     with session_scope(resources.sessions) as session:
-        principal = service.register_customer(session, str(body.email), body.password, body.name)
-        mail = None
-        if principal.proof_needed:
-            mail = identity.start_verification(session, principal, settings.resolved_public_url,
-                                               settings.verification_link_ttl_s)  # fmt: skip
-    if mail is not None:
-        try:
-            _send(resources.settings, mail)
-        except MailNotSentError:  # the account stands; POST /api/auth/verification asks again
-            log.warning("the verification mail to %s was not sent", principal.email, exc_info=True)
+        principal = service.register_customer(session, str(body.email), body.password)
+        mail = identity.start_verification(session, principal, settings.resolved_public_url,
+                                           settings.verification_link_ttl_s)  # fmt: skip
+    try:
+        _send(resources.settings, mail)
+    except MailNotSentError:  # the account stands; POST /api/auth/verification asks again
+        log.warning("the verification mail to %s was not sent", principal.email, exc_info=True)
     return _signed_in(response, settings, principal)
 
 
@@ -266,6 +277,24 @@ def claim(resources: ResourcesDep, principal: CustomerAccountDep, body: ClaimIn)
     your account's. The code works once, for the account of the address it was printed for."""
     with session_scope(resources.sessions) as session:
         return AccountOut.of(identity.redeem_claim_code(session, principal, body.code))
+
+
+@router.get("/records", response_model=RecordsOut, responses=_AUTH_ERRORS)
+def records(resources: ResourcesDep, principal: CustomerAccountDep) -> RecordsOut:
+    """Your scans, design revisions and orders, oldest first; none while the address waits for proof."""
+    with session_scope(resources.sessions) as session:
+        return RecordsOut.of(service.records_held(session, principal))
+
+
+@router.post("/claim-codes", status_code=status.HTTP_201_CREATED, response_model=ClaimCodeOut,
+             responses={**_AUTH_ERRORS, 404: {"description": "The shop holds no records for the address."},
+                        409: {"description": "An account holds the records already."}})  # fmt: skip
+def new_claim_code(resources: ResourcesDep, _staff: AllDesignsDep, body: ClaimCodeIn) -> ClaimCodeOut:
+    """A new claim code to print for a walk-in customer (a lost slip): the records staff made under `email`
+    become the account's that enters it. Earlier codes keep working until used or expired."""
+    with session_scope(resources.sessions) as session:
+        slip = identity.claim_code_for_address(session, str(body.email), resources.settings.claim_code_ttl_s)
+    return ClaimCodeOut.of(slip)
 
 
 accounts_router = APIRouter(prefix="/api/accounts", tags=["auth"], responses=_AUTH_ERRORS)

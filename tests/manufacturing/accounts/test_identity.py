@@ -1,6 +1,6 @@
-"""Claiming what staff recorded for an address needs proof (SQLite and PostgreSQL): registering grants nothing
-that exists; an e-mailed link or a printed claim code attaches the record, each once and until it expires;
-only digests of the secrets are stored."""
+"""Claiming what staff recorded for an address needs proof (SQLite and PostgreSQL): a registration holds nothing,
+whether staff record the address before or after it; an e-mailed link or a printed claim code attaches the
+record, each once and until it expires; only digests of the secrets are stored."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -39,13 +39,36 @@ def _walk_in(sessions: sessionmaker[Session], email: str) -> int:
 
 
 def _link_token(mail_body: str) -> str:
-    return mail_body.split("/api/auth/verify?token=", 1)[1].split(maxsplit=1)[0]
+    return mail_body.split(f"{identity.VERIFY_PAGE}?token=", 1)[1].split(maxsplit=1)[0]
 
 
-def test_registering_a_new_address_links_a_new_record_and_needs_no_proof(sessions) -> None:
+def test_a_registration_holds_no_record_until_the_link_makes_one(sessions) -> None:
     with session_scope(sessions) as session:
         principal = service.register_customer(session, "New@Example.com", PASSWORD)
-    assert principal.customer_id is not None and not principal.proof_needed
+        assert principal.customer_id is None and principal.proof_needed
+        mail = identity.start_verification(session, principal, "https://shop.example", 48 * HOUR_S, now=NOW)
+    with session_scope(sessions) as session:
+        verified = identity.verify_link(session, _link_token(mail.body), now=NOW)
+        assert verified.customer_id is not None and not verified.proof_needed
+        assert repositories.get_or_create_customer(session, "new@example.com").id == verified.customer_id
+
+
+def test_records_staff_make_after_someone_registered_the_address_wait_for_proof(sessions) -> None:
+    # The order of events that used to leak: the address is registered first (by anyone), then staff record
+    # the walk-in customer under it. The registration must not see the record until the address is proven.
+    with session_scope(sessions) as session:
+        registrant = service.register_customer(session, "walker@example.com", PASSWORD)
+    customer_id = _walk_in(sessions, "walker@example.com")
+    with session_scope(sessions) as session:
+        seen = service.principal_of(session, registrant.account_id, registrant.token_version)
+        assert seen.customer_id is None and seen.proof_needed
+        code = identity.issue_claim_code(session, customer_id, HOUR_S, now=NOW)  # nobody holds it: a code
+        assert code is not None
+    with session_scope(sessions) as session:
+        claimed = identity.redeem_claim_code(session, registrant, code, now=NOW)
+    assert claimed.customer_id == customer_id
+    # Proven now: what staff record for the address from here on is the account's at once.
+    assert _walk_in(sessions, "walker@example.com") == customer_id
 
 
 def test_registering_an_address_staff_recorded_grants_nothing_until_the_link_is_followed(sessions) -> None:
@@ -56,7 +79,7 @@ def test_registering_an_address_staff_recorded_grants_nothing_until_the_link_is_
         mail = identity.start_verification(session, principal, "https://shop.example/", 48 * HOUR_S, now=NOW)
     assert mail.to == "walker@example.com"
     token = _link_token(mail.body)
-    assert mail.body.count("https://shop.example/api/auth/verify?token=") == 1
+    assert mail.body.count("https://shop.example/login/account.html?token=") == 1  # the page redeems it
     with session_scope(sessions) as session:
         assert token not in [p.digest for p in session.scalars(select(IdentityProof))]  # stored as a digest
         with pytest.raises(InvalidProofError):

@@ -1,12 +1,16 @@
-"""Signing in and accounts: credentials in, the session and the account out."""
+"""Signing in and accounts: credentials in, the session and the account out; claim codes; what a customer
+account holds."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, EmailStr, Field
 
+from manufacturing.accounts.identity import ClaimSlip
 from manufacturing.accounts.passwords import MAX_PASSWORD_BYTES
 from manufacturing.accounts.roles import Role
-from manufacturing.accounts.service import Principal
+from manufacturing.accounts.service import HeldRecords, Principal
 
 
 class Credentials(BaseModel):
@@ -15,7 +19,7 @@ class Credentials(BaseModel):
 
 
 class Registration(Credentials):
-    name: str = Field("", max_length=200)
+    """A customer's own account: it holds nothing until the address is proven (docs/auth.md)."""
 
 
 class NewAccount(Credentials):
@@ -29,8 +33,9 @@ class AccountOut(BaseModel):
     customer_id: int | None
     email_verified: bool = Field(description="The address was proven by the e-mailed link.")
     proof_needed: bool = Field(
-        description="The shop holds records for this address that wait for proof (the e-mailed link, or the "
-        "claim code given in the shop: POST /api/auth/claim); until then the account keeps nothing."
+        description="A customer account whose address is not proven yet: it keeps nothing, and sees nothing "
+        "recorded under the address, until the e-mailed link is followed or the claim code given in the shop "
+        "is entered (POST /api/auth/claim)."
     )
 
     @classmethod
@@ -50,3 +55,56 @@ class SessionOut(BaseModel):
     token_type: str = "bearer"
     expires_in_s: int
     account: AccountOut
+
+
+class ClaimCodeIn(BaseModel):
+    email: EmailStr = Field(description="The address staff recorded the walk-in customer under.")
+
+
+class ClaimCodeOut(BaseModel):
+    """A claim code to print for a walk-in customer."""
+
+    email: str
+    claim_code: str = Field(description="`XXXX-XXXX-XXXX`; works once, for the account of `email`.")
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, slip: ClaimSlip) -> ClaimCodeOut:
+        return cls(email=slip.email, claim_code=slip.code, expires_at=slip.expires_at)
+
+
+class HeldScanOut(BaseModel):
+    id: int
+    side: str | None = Field(description="Null until the scan is measured.")
+    foot_length_mm: float | None
+    created_at: datetime
+
+
+class HeldDesignOut(BaseModel):
+    id: int
+    revision: int
+    style: str
+    created_at: datetime
+
+
+class HeldOrderOut(BaseModel):
+    number: str
+    created_at: datetime
+
+
+class RecordsOut(BaseModel):
+    """The signed-in customer's scans, design revisions and orders, oldest first (empty while `proof_needed`)."""
+
+    scans: list[HeldScanOut]
+    designs: list[HeldDesignOut]
+    orders: list[HeldOrderOut]
+
+    @classmethod
+    def of(cls, held: HeldRecords) -> RecordsOut:
+        return cls(
+            scans=[HeldScanOut(id=s.id, side=s.side, foot_length_mm=s.foot_length_mm, created_at=s.created_at)
+                   for s in held.scans],
+            designs=[HeldDesignOut(id=d.id, revision=d.revision, style=d.style, created_at=d.created_at)
+                     for d in held.designs],
+            orders=[HeldOrderOut(number=o.number, created_at=o.created_at) for o in held.orders],
+        )  # fmt: skip

@@ -511,6 +511,10 @@ async function signOut() {
 async function start() {
   state.account = await signedIn();
   if (!state.account) return;
+  if (state.account.proof_needed) {  // nothing can be kept until the address is confirmed: the account page says how
+    window.location.assign(`/login/account.html?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+    return;
+  }
   $("account").textContent = state.account.email;
   $("sign-out").addEventListener("click", signOut);
   const response = await fetch("/api/styles");

@@ -1,5 +1,6 @@
-// Sign in (or register a customer account), then go back where the visitor came from (?next=/path).
-// The session is an HttpOnly cookie the API sets; this page never sees or stores the token.
+// Sign in (or register a customer account), then go back where the visitor came from (?next=/path); a customer
+// account whose address is not confirmed yet goes to its account page first (account.html: the e-mailed link or
+// the shop's claim code). The session is an HttpOnly cookie the API sets; this page never keeps the token.
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,7 +20,8 @@ async function submit(path, body) {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
   });
   if (response.ok) {
-    window.location.assign(nextPath());
+    const { account } = await response.json();
+    window.location.assign(account.proof_needed ? `/login/account.html?next=${encodeURIComponent(nextPath())}` : nextPath());
     return;
   }
   let detail = response.statusText;
@@ -34,14 +36,12 @@ $("login").addEventListener("submit", (event) => {
 });
 
 $("register").addEventListener("click", () => {
-  if ($("name-row").hidden) {
-    $("name-row").hidden = false;
+  if (!$("register").dataset.confirming) {  // a second click creates it: no account by a slip of the finger
+    $("register").dataset.confirming = "true";
     $("register").textContent = "Create the account";
-    say("Choose a password of at least 10 characters.");
+    say("Choose a password of at least 10 characters. We will e-mail a link to confirm the address.");
     return;
   }
   say("Creating your account…");
-  submit("/api/auth/register", {
-    email: $("email").value.trim(), password: $("password").value, name: $("name").value.trim(),
-  });
+  submit("/api/auth/register", { email: $("email").value.trim(), password: $("password").value });
 });

@@ -1,8 +1,8 @@
 // The staff dashboard: orders and pairs (filters, paging, a pair's timeline), the schedule as a Gantt chart,
-// station queues, QC and rework, delay alerts, inventory and KPIs. Plain modules and SVG drawn here: no
-// framework, no chart library, nothing from a CDN. Every number on the page comes from the API (docs/api.md).
+// station queues, QC and rework, delay alerts, inventory, KPIs, and walk-in customers with their claim codes.
+// Plain modules and SVG drawn here: no framework, no chart library, nothing from a CDN. Every number on the page comes from the API (docs/api.md).
 // This entry wires the panels (a module each: pairs.js, schedule.js, stations.js, qc.js, alerts.js,
-// inventory.js, kpis.js) to the tabs, the page's controls and the address.
+// inventory.js, kpis.js, walkin.js) to the tabs, the page's controls and the address.
 import { api } from "/common/api.js";
 import { loadAlerts } from "./alerts.js";
 import { loadInventory } from "./inventory.js";
@@ -13,6 +13,7 @@ import { loadSchedule, redrawSchedule, replan } from "./schedule.js";
 import { $ } from "./shared.js";
 import { loadStations } from "./stations.js";
 import { currentPanel, hasPanel, loadPanel, markLoaded, registerPanel, showPanel } from "./tabs.js";
+import { loadWalkIn } from "./walkin.js";
 
 registerPanel("pairs", refreshPairs);
 registerPanel("schedule", loadSchedule);
@@ -21,6 +22,7 @@ registerPanel("qc", loadQc);
 registerPanel("alerts", loadAlerts);
 registerPanel("inventory", loadInventory);
 registerPanel("kpis", loadKpis);
+registerPanel("walkin", loadWalkIn);
 
 function debounce(action, ms) {
   let timer = null;
