@@ -9,6 +9,11 @@ it was made for). Its last and its quote are artifacts keyed ``design:<id>`` (ki
 ``design.quote.json``), and so is its preview GLB (``design.preview.glb``, made on the first request and
 reused after): a revision never changes, so neither do they. Editing a design is storing a new revision
 (``revises``). Services never commit: the request commits once, at its end.
+
+Fitting a last (about 0.5 s), flattening and pricing the pair (about 1.5 s) and drawing the preview (about 0.1 s)
+are the heavy half: ``make_design`` and ``preview_glb``, pure functions of typed records, which the web server runs
+in its geometry pool (``manufacturing/geometry_pool.py``: another process, with a deadline); other callers run them
+in their own process (``pool=None``). The database half (what to make, what is stored) stays here.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,6 +46,7 @@ from manufacturing.bom.cost import Quote, quote
 from manufacturing.db import repositories
 from manufacturing.db.models import Artifact, Design, FootScan
 from manufacturing.designs.logos import customer_logo
+from manufacturing.geometry_pool import GeometryPool
 from manufacturing.materials.catalogue import default_catalogue
 
 DESIGN_STAGE = "design"
@@ -48,6 +54,9 @@ DESIGN_STAGE_VERSION = 1  # bump when the stored last record or quote of the sam
 PREVIEW_STAGE = "design.preview"
 PREVIEW_STAGE_VERSION = 1  # bump when configurator.preview draws the same design differently
 GLB_MEDIA_TYPE = "model/gltf-binary"
+
+W = TypeVar("W")
+R = TypeVar("R")
 
 
 # ---------------------------------------------------------------------------------------------- the pair
@@ -95,6 +104,52 @@ class NewDesign:
     last: Mapping[str, Any] | None = None  # a last's parameters (mm), or a record holding them as "parameters"
     size_eu: float | None = None
     revises: int | None = None
+
+
+@dataclass(frozen=True)
+class GivenLast:
+    """A last known before the work starts: its parameters (mm) and where they came from (``design.last.json``
+    without them: ``{"source": "parameters"}``, or the record of an earlier design's fit to the same scan)."""
+
+    params: LastParameters
+    record: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class FootToFit:
+    """A measured scan's foot, for a last to be fitted to: its side and measurements (mm, None: not measured)."""
+
+    foot_scan_id: int
+    side: Side
+    values_mm: dict[str, float | None]  # a plain dict: it is pickled (``Measurements`` holds a read-only view)
+
+
+@dataclass(frozen=True)
+class DesignWork:
+    """What ``make_design`` needs (it crosses to the geometry pool): the choices, the last or the foot to fit one
+    to, and the bottom units' EU size (None: the last's own)."""
+
+    options: DesignOptions
+    last: GivenLast | FootToFit
+    size_eu: float | None
+
+
+@dataclass(frozen=True)
+class MadeDesign:
+    """What ``make_design`` gives back, as it is stored: the last (mm) and its record, and the quote record."""
+
+    params: LastParameters
+    last_record: dict[str, Any]  # design.last.json without the parameters: where the last came from
+    priced: dict[str, Any]  # design.quote.json: size, BOM, quote, ETA (``price_design``)
+
+
+@dataclass(frozen=True)
+class PreviewWork:
+    """What ``preview_glb`` needs (it crosses to the geometry pool): the design's style, last (mm) and choices."""
+
+    style: str
+    params: LastParameters
+    options: DesignOptions
 
 
 @dataclass(frozen=True)
@@ -153,21 +208,24 @@ def _read_json(session: Session, store: ArtifactStore, design_id: int, kind: str
 # ---------------------------------------------------------------------------------------------- the last
 
 
-def _last_from_scan(scan: FootScan, options: DesignOptions) -> tuple[LastParameters, dict[str, Any]]:
+def _foot_of(scan: FootScan) -> FootToFit:
     if not scan.measurements or scan.side is None:
         raise ConflictError(
             f"foot scan {scan.id} is not measured yet: wait for its order's scan.measure stage",
             foot_scan_id=scan.id,
         )
     foot = measurements_from_json(scan.measurements, scan.side)  # the row keeps the side in its own column
-    fitted = fitted_last(foot.values_mm, foot.side, options.style, options.fit_preference)
-    params = fitted.fit.last.params
-    return params, {"source": "scan", "foot_scan_id": scan.id, "max_fit_error_mm": round(fitted.fit.max_error_mm, 3)}
+    return FootToFit(scan.id, foot.side, dict(foot.values_mm))
 
 
-def _fitted_before(
-    session: Session, store: ArtifactStore, scan_id: int, options: DesignOptions
-) -> tuple[LastParameters, dict[str, Any]] | None:
+def _fit_last(to_fit: FootToFit, options: DesignOptions) -> tuple[LastParameters, dict[str, Any]]:
+    fitted = fitted_last(to_fit.values_mm, to_fit.side, options.style, options.fit_preference)
+    record = {"source": "scan", "foot_scan_id": to_fit.foot_scan_id,
+              "max_fit_error_mm": round(fitted.fit.max_error_mm, 3)}  # fmt: skip
+    return fitted.fit.last.params, record
+
+
+def _fitted_before(session: Session, store: ArtifactStore, scan_id: int, options: DesignOptions) -> GivenLast | None:
     """The last an earlier design fitted to the same scan, style and fit: the same last (fitting is
     deterministic), so a size or option change need not solve it again (about 0.5 s)."""
     earlier = session.scalars(
@@ -179,13 +237,14 @@ def _fitted_before(
         artifact = _design_artifact(session, design.id, DESIGN_STAGE, DESIGN_STAGE_VERSION, "design.last.json")
         if artifact is not None:
             record = json.loads(store.read_bytes(artifact.sha256))
-            return LastParameters.from_dict(record.pop("parameters")), record
+            return GivenLast(LastParameters.from_dict(record.pop("parameters")), record)
     return None
 
 
 def _last_for(
     session: Session, store: ArtifactStore, new: NewDesign, options: DesignOptions, customer_id: int
-) -> tuple[LastParameters, dict[str, Any]]:
+) -> GivenLast | FootToFit:
+    """The last the design is made on, or the measured foot to fit it to (done in ``make_design``)."""
     if (new.foot_scan_id is None) == (new.last is None):
         raise InputError("give foot_scan_id (a measured scan) or last (a last's parameters), not both and not neither")
     if new.last is not None:
@@ -193,12 +252,12 @@ def _last_for(
         if not isinstance(record, dict):
             raise InputError("last must be a last's parameters (an object)")
         params = LastParameters.from_dict(record)
-        check_parameters(params)
-        return params, {"source": "parameters"}
+        check_parameters(params)  # refused here, before any work is handed out
+        return GivenLast(params, {"source": "parameters"})
     scan = session.get(FootScan, new.foot_scan_id)
     if scan is None or scan.customer_id != customer_id:
         raise NotFoundError(f"foot scan {new.foot_scan_id} does not exist", foot_scan_id=new.foot_scan_id)
-    return _fitted_before(session, store, scan.id, options) or _last_from_scan(scan, options)
+    return _fitted_before(session, store, scan.id, options) or _foot_of(scan)
 
 
 # ---------------------------------------------------------------------------------------------- the price
@@ -231,23 +290,51 @@ def price_design(options: DesignOptions, params: LastParameters, size_eu: float 
     return {"size_eu": made.size_eu, "bom": bom_record, "quote": made.quote.to_dict(), "eta": _eta(bom_record)}
 
 
+# ---------------------------------------------------------------------------------------------- the heavy half
+
+
+def make_design(work: DesignWork) -> MadeDesign:
+    """A new design's last (fitted to the foot, or as given) and its quote record (``price_design``). Pure:
+    what the geometry pool runs."""
+    if isinstance(work.last, FootToFit):
+        params, record = _fit_last(work.last, work.options)
+    else:
+        params, record = work.last.params, dict(work.last.record)
+    return MadeDesign(params, record, price_design(work.options, params, work.size_eu))
+
+
+def preview_glb(work: PreviewWork) -> bytes:
+    """The design's preview GLB (``configurator.preview.upper_glb`` on the last at preview resolution). Pure:
+    what the geometry pool runs."""
+    return upper_glb(STYLES[work.style](), preview_last(work.params), work.options)
+
+
+def _run(pool: GeometryPool | None, task: Callable[[W], R], work: W, what: str) -> R:
+    """``task(work)`` in the geometry pool (the web server), or in this process (``pool=None``)."""
+    return pool.run(task, work, what=what) if pool is not None else task(work)
+
+
 # ---------------------------------------------------------------------------------------------- commands
 
 
-def create_design(session: Session, store: ArtifactStore, new: NewDesign, customer_email: str) -> Design:
-    """Validate, fit or read the last, price, and store the revision with its last and quote (no commit)."""
+def create_design(
+    session: Session, store: ArtifactStore, new: NewDesign, customer_email: str, pool: GeometryPool | None = None
+) -> Design:
+    """Validate, fit or read the last, price, and store the revision with its last and quote (no commit).
+    ``pool``: where the last is fitted and the pair priced (None: in this process)."""
     options = parse_options(dict(new.options), source="options")
     customer = repositories.get_or_create_customer(session, customer_email)
     if options.logo is not None and options.logo.image_sha256 is not None:
         customer_logo(session, customer.id, options.logo.image_sha256)  # 404 unless this customer uploaded it
-    params, last_source = _last_for(session, store, new, options, customer.id)
-    priced = price_design(options, params, new.size_eu)
     design_key = str(uuid.uuid4())
-    if new.revises is not None:
+    if new.revises is not None:  # checked before the work: a refused request costs nothing
         previous = get_design(session, new.revises)
         if previous.customer_id != customer.id:  # someone else's design reads as missing
             raise NotFoundError(f"design {previous.id} does not exist", design_id=previous.id)
         design_key = previous.design_key
+    last = _last_for(session, store, new, options, customer.id)
+    what = "fitting the last and pricing the design" if isinstance(last, FootToFit) else "pricing the design"
+    made = _run(pool, make_design, DesignWork(options, last, new.size_eu), what)
     design = Design(
         design_key=design_key,
         revision=_next_revision(session, design_key),
@@ -258,8 +345,9 @@ def create_design(session: Session, store: ArtifactStore, new: NewDesign, custom
     )
     session.add(design)
     session.flush()
-    _put_json(session, store, design.id, "design.last.json", {**last_source, "parameters": params.to_dict()})
-    _put_json(session, store, design.id, "design.quote.json", priced)
+    last_record = {**made.last_record, "parameters": made.params.to_dict()}
+    _put_json(session, store, design.id, "design.last.json", last_record)
+    _put_json(session, store, design.id, "design.quote.json", made.priced)
     return design
 
 
@@ -280,8 +368,11 @@ def describe_design(session: Session, store: ArtifactStore, design: Design) -> D
     )
 
 
-def design_preview(session: Session, store: ArtifactStore, design_id: int) -> Artifact:
-    """The design's preview GLB, made on the first request and stored (a revision never changes)."""
+def design_preview(
+    session: Session, store: ArtifactStore, design_id: int, pool: GeometryPool | None = None
+) -> Artifact:
+    """The design's preview GLB, made on the first request and stored (a revision never changes). ``pool``: where
+    it is drawn (None: in this process)."""
     design = get_design(session, design_id)
     kind = "design.preview.glb"
     found = _design_artifact(session, design.id, PREVIEW_STAGE, PREVIEW_STAGE_VERSION, kind)
@@ -289,7 +380,7 @@ def design_preview(session: Session, store: ArtifactStore, design_id: int) -> Ar
         return found
     params = LastParameters.from_dict(_read_json(session, store, design.id, "design.last.json")["parameters"])
     options = parse_options(design.options, source=f"design {design.id}")
-    glb = upper_glb(STYLES[design.style](), preview_last(params), options)
+    glb = _run(pool, preview_glb, PreviewWork(design.style, params, options), "drawing the design's preview")
     return repositories.add_artifact(
         session, store.put_bytes(glb), kind=kind, filename=f"design-{design.id}-r{design.revision}.glb",
         media_type=GLB_MEDIA_TYPE, input_key=f"design:{design.id}", stage=PREVIEW_STAGE,

@@ -11,7 +11,8 @@ The pair's last (its newest revision from fit feedback, else the one the pipelin
 
 Making a run costs about 1.5 s a size (grade + flatten), so it is stored: artifacts of stage
 ``patterns.size_run`` keyed by the sha256 of everything that decides them (last, style, side, size system,
-sizes); asking again reads them back. Services never commit.
+sizes); asking again reads them back. The web server makes them in its geometry pool (``size_run_files`` in another
+process, with a deadline). Services never commit.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
 from manufacturing.db.models import Artifact, Pair
 from manufacturing.feedback.service import current_last
+from manufacturing.geometry_pool import GeometryPool
 from manufacturing.patterns.files import PREVIEW_WIDTH_MM
 from manufacturing.states import StageState
 
@@ -99,13 +101,22 @@ class SizeRun:
     first: bool  # False: the run was made before; it was read back
 
 
+@dataclass(frozen=True)
+class SizeRunFiles:
+    """What ``size_run_files`` makes (it crosses back from the geometry pool): each file's bytes by kind suffix
+    (``_FORMATS``) and the report."""
+
+    files: dict[str, bytes]
+    report: dict[str, Any]
+
+
 def _label(graded_label: str, system: str) -> str:
     """The size as the files name it: ``41`` for EU (as the patterns stage), else ``UK-8``."""
     return graded_label.removeprefix("EU ") if system == "eu" else graded_label.replace(" ", "-")
 
 
-def size_run_files(params: LastParameters, style: str, request: SizeRunRequest, stem: str) -> dict[str, Any]:
-    """Pure: ``{"files": {kind suffix: bytes}, "report": {...}}`` of the run made on ``params`` (mm)."""
+def size_run_files(params: LastParameters, style: str, request: SizeRunRequest, stem: str) -> SizeRunFiles:
+    """Pure: the files and report of the run made on ``params`` (mm)."""
     if style not in STYLES:
         raise SizeRunError(f"unknown style {style!r}", style=style)
     base = replace(params, side=request.side)
@@ -148,7 +159,7 @@ def size_run_files(params: LastParameters, style: str, request: SizeRunRequest, 
         "files": [f"{stem}{_FORMATS[k][0]}" for k in _FORMATS],
     }  # fmt: skip
     files["report.json"] = (json.dumps(report, indent=2) + "\n").encode()
-    return {"files": files, "report": report}
+    return SizeRunFiles(files, report)
 
 
 def pair_last(session: Session, store: ArtifactStore, pair: Pair) -> tuple[LastParameters, dict[str, Any]]:
@@ -182,8 +193,11 @@ def _stem(style: str, request: SizeRunRequest) -> str:
     return f"{style}-{request.system}{first}-{last}-{request.side}"
 
 
-def make_size_run(session: Session, store: ArtifactStore, pair: Pair, request: SizeRunRequest) -> SizeRun:
-    """The run's files for the pair's design: read back when made before, else made and stored now."""
+def make_size_run(
+    session: Session, store: ArtifactStore, pair: Pair, request: SizeRunRequest, pool: GeometryPool | None = None
+) -> SizeRun:
+    """The run's files for the pair's design: read back when made before, else made and stored now. ``pool``:
+    where they are made (None: in this process)."""
     params, source = pair_last(session, store, pair)
     style = pair.design.style
     key = _input_key(params, style, request)
@@ -193,14 +207,15 @@ def make_size_run(session: Session, store: ArtifactStore, pair: Pair, request: S
         report = json.loads(store.read_bytes(stored[f"{KIND_PREFIX}report.json"].sha256))
         return SizeRun(key, tuple(stored[k] for k in kinds), report, first=False)
     stem = _stem(style, request)
-    made = size_run_files(params, style, request, stem)
-    made["report"]["last"] = source
-    made["files"]["report.json"] = (json.dumps(made["report"], indent=2) + "\n").encode()
+    task = (params, style, request, stem)
+    made = pool.run(size_run_files, *task, what="making the size run") if pool is not None else size_run_files(*task)
+    made.report["last"] = source
+    made.files["report.json"] = (json.dumps(made.report, indent=2) + "\n").encode()
     files = []
     for suffix, (file_suffix, media_type) in _FORMATS.items():
         files.append(repositories.add_artifact(
-            session, store.put_bytes(made["files"][suffix]), kind=f"{KIND_PREFIX}{suffix}",
+            session, store.put_bytes(made.files[suffix]), kind=f"{KIND_PREFIX}{suffix}",
             filename=f"{stem}{file_suffix}", media_type=media_type, input_key=key, stage=SIZE_RUN_STAGE,
             stage_version=SIZE_RUN_VERSION,
         ))  # fmt: skip
-    return SizeRun(key, tuple(files), made["report"], first=True)
+    return SizeRun(key, tuple(files), made.report, first=True)

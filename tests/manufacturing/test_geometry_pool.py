@@ -1,5 +1,6 @@
 """The geometry pool: work runs in another process, stops at its deadline (even when it ignores it), a dead
-process is replaced, and a full pool says so at once instead of queueing without end."""
+process is replaced, and a full pool says so at once instead of queueing without end; each error names the work in
+plain words."""
 
 import os
 import signal
@@ -59,8 +60,8 @@ def test_work_runs_in_another_process(pool: GeometryPool) -> None:
 
 def test_work_past_its_deadline_is_stopped_and_the_pool_goes_on(pool: GeometryPool) -> None:
     started = time.monotonic()
-    with pytest.raises(ComputeTimeoutError, match="longer than 1 s"):
-        pool.run(swallow_everything, 30.0)
+    with pytest.raises(ComputeTimeoutError, match=r"^sleeping took longer than 1 s and was stopped$"):
+        pool.run(swallow_everything, 30.0, what="sleeping")
     assert time.monotonic() - started < 5.0
     assert pool.run(sleep_for, 0.01) == "woke"
 
@@ -74,8 +75,8 @@ def test_work_deaf_to_its_deadline_is_killed_with_its_pool(pool: GeometryPool) -
 
 
 def test_a_dead_process_is_a_typed_error_and_is_replaced(pool: GeometryPool) -> None:
-    with pytest.raises(ComputeFailedError, match="died"):
-        pool.run(die)
+    with pytest.raises(ComputeFailedError, match=r"^dying stopped: its process died"):
+        pool.run(die, what="dying")
     assert pool.run(sleep_for, 0.01) == "woke"
 
 
@@ -85,7 +86,7 @@ def test_a_full_pool_refuses_at_once(pool: GeometryPool) -> None:
     busy.start()
     time.sleep(0.2)
     started = time.monotonic()
-    with pytest.raises(ComputeBusyError):
-        pool.run(sleep_for, 0.01)
+    with pytest.raises(ComputeBusyError, match="so napping could not start; try again in a minute"):
+        pool.run(sleep_for, 0.01, what="napping")
     assert time.monotonic() - started < 0.1
     busy.join()

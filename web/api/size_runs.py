@@ -1,7 +1,7 @@
 """Size runs of patterns over HTTP, for the pattern-maker: a pair's design graded over a run of sizes and written
 as one ASTM/AAMA DXF (every piece of every size), a cutter DXF, an HPGL .plt, an SVG and a tiled PDF of the run,
-and a report (``manufacturing/patterns/size_run.py``). Made on the first request (about 1.5 s a size) and
-stored; the same request again reads the files back."""
+and a report (``manufacturing/patterns/size_run.py``). Made on the first request (about 1.5 s a size, in the
+server's geometry pool: never on the event loop) and stored; the same request again reads the files back."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from geometry.errors import NotFoundError
 from manufacturing.accounts.roles import Capability
 from manufacturing.db import repositories
 from manufacturing.db.session import session_scope
+from manufacturing.geometry_pool import geometry_pool
 from manufacturing.patterns.size_run import SizeRunRequest, make_size_run
 from manufacturing.pipeline.resources import Resources
 from web.api.auth import requires
@@ -29,7 +30,8 @@ router = APIRouter(
 def post_size_run(resources: ResourcesDep, order_number: str, body: SizeRunIn, response: Response) -> SizeRunOut:
     """Make (`201`) or read back (`200`) the size run of the pair's design on its last (the newest revision from fit
     feedback, else the fitted one). `409` before the pair's last is fitted; `422 invalid_size_run` for sizes that
-    do not parse, an unknown system or side, more than the limit."""
+    do not parse, an unknown system or side, more than the limit; `503 compute_timeout` when making it ran past
+    its deadline, `503 compute_busy` when the geometry processes are all taken (try again)."""
     request = SizeRunRequest.parse(body.sizes, body.system, body.side)
     try:
         return _size_run(resources, order_number, body.pair, request, response)
@@ -47,7 +49,7 @@ def _size_run(
         if not chosen:
             raise NotFoundError(f"order {order.number} has no pair {serial}", order=order.number, pair=serial)
         pair = chosen[0]
-        run = make_size_run(session, resources.store, pair, request)
+        run = make_size_run(session, resources.store, pair, request, pool=geometry_pool(resources.settings))
         response.status_code = status.HTTP_201_CREATED if run.first else status.HTTP_200_OK
         return SizeRunOut(
             order_number=order.number, pair_serial=pair.serial, style=pair.design.style, sizes=list(request.sizes),

@@ -1,5 +1,5 @@
 """The design service: a design on a pair of lasts to its pieces, BOM and quote (the one way every caller
-makes them), and a design stored, described and previewed."""
+makes them), and a design stored, described and previewed, here or in a geometry pool."""
 
 from functools import partial
 
@@ -15,9 +15,11 @@ from manufacturing.designs.service import (
     create_design,
     describe_design,
     design_on_lasts,
+    design_preview,
     get_design,
     price_design,
 )
+from manufacturing.geometry_pool import GeometryPool, PoolLimits
 from manufacturing.pipeline.resources import build_resources
 from manufacturing.settings import Settings
 from tests.lasts.last_samples import FIND_LIKE
@@ -64,4 +66,25 @@ def test_a_design_is_stored_described_and_only_its_customer_sees_it(settings: Se
             with pytest.raises(NotFoundError):
                 get_design(session, design_id, lambda _: False)
     finally:
+        resources.engine.dispose()
+
+
+def test_a_design_made_in_a_geometry_pool_is_the_design_made_here(settings: Settings) -> None:
+    # What crosses to the pool's process and back (the choices, the last, the records) pickles, and the work
+    # there is the same work: the same stored last and quote, the same preview.
+    resources = build_resources(settings)
+    upgrade(settings.resolved_database_url)
+    pool = GeometryPool(PoolLimits(workers=1, timeout_s=60.0, queue=0))
+    new = NewDesign(options=DERBY.model_dump(mode="json"), last=RIGHT.to_dict())
+    try:
+        stored = []
+        for where in (None, pool):
+            with session_scope(resources.sessions) as session:
+                design = create_design(session, resources.store, new, "walker@example.com", pool=where)
+                described = describe_design(session, resources.store, design)
+                preview = design_preview(session, resources.store, design.id, pool=where)
+                stored.append((described.last, described.quote, described.bom, described.size_eu, preview.sha256))
+        assert stored[0] == stored[1]
+    finally:
+        pool.shutdown()
         resources.engine.dispose()
