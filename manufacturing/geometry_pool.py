@@ -41,7 +41,12 @@ _START_TIMEOUT_S = 120.0
 # The modules whose functions the web server hands the pool (named, not imported: they sit above this module).
 # Every pool preloads them by default: the process server is one per process, and the first pool to start it
 # decides what the processes of every later pool start with.
-TASK_MODULES = ("manufacturing.scans.service", "manufacturing.designs.service", "manufacturing.patterns.size_run")
+TASK_MODULES = (
+    "manufacturing.scans.service",
+    "manufacturing.designs.service",
+    "manufacturing.patterns.size_run",
+    "manufacturing.feedback.service",
+)
 
 
 class ComputeTimeoutError(CspmsError):

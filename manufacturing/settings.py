@@ -122,14 +122,27 @@ class Settings(BaseSettings):
         description="What an uploaded archive (3MF) may unpack to, counted while it unpacks, and at most 100 times "
         "its own size.",
     )
+    # The web server's geometry pool (manufacturing/geometry_pool.py); named when it only measured scans.
     scan_measure_workers: int = Field(
-        2, ge=1, description="Processes of the web server's pool that measures uploaded scans (off the event loop)."
+        2,
+        ge=1,
+        description=(
+            "Processes of the geometry pool of each web server process: heavy geometry runs there, off the event "
+            "loop (measuring scans, fitting lasts, pricing designs and drawing their previews, size runs, revising "
+            "lasts after fit feedback)."
+        ),
     )
     scan_measure_timeout_s: float = Field(
-        120.0, gt=0, description="Measuring one uploaded scan is stopped after this long (s): 503 `compute_timeout`."
+        120.0,
+        gt=0,
+        description="One task of the geometry pool is stopped after this long (s): 503 `compute_timeout`.",
     )
     scan_measure_queue: int = Field(
-        8, ge=0, description="Uploaded scans that may wait for a measuring process; beyond, 503 `compute_busy`."
+        8,
+        ge=0,
+        description=(
+            "Tasks that may wait for a process of the geometry pool; beyond, 503 `compute_busy` with `Retry-After`."
+        ),
     )
     orphan_blob_min_age_s: float = Field(
         24 * 3600.0,

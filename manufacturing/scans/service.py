@@ -67,7 +67,9 @@ def store_and_measure_scan(
         task = (staged.path, filename, options)
 
         def measure() -> list[StageOutput]:
-            return pool.run(measure_scan_file, *task) if pool is not None else measure_scan_file(*task)
+            if pool is None:
+                return measure_scan_file(*task)
+            return pool.run(measure_scan_file, *task, what="measuring the scan")
 
         result = reuse_or_compute(session, store, SCAN_MEASURE, key, measure)
         blob = store.commit(staged)

@@ -1,6 +1,8 @@
 """Fit feedback over HTTP: a delivered pair's answers per region (toe, ball, instep, heel) make the next revision
 of its design's last; per style, the answers aggregate into suggested allowance changes. The rules are
-``manufacturing/feedback``'s (docs/feedback.md); each request is one transaction."""
+``manufacturing/feedback``'s (docs/feedback.md). A revised last is solved in the server's geometry pool
+(``manufacturing/geometry_pool.py``), between a transaction that reads and one that writes, so no lock is held
+while it is made."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from manufacturing.db.models import Pair
 from manufacturing.db.repositories import get_pair_by_serial
 from manufacturing.db.session import session_scope
 from manufacturing.feedback import repository
+from manufacturing.feedback import service as feedback_service
 from manufacturing.feedback.aggregate import MIN_CHANGE_MM, MIN_SAMPLES, feedback_summary, summarise_style
-from manufacturing.feedback.service import Revision, submit_fit_feedback
+from manufacturing.feedback.service import Revision, Submitted
+from manufacturing.geometry_pool import geometry_pool
 from web.api.auth import CustomerSideDep, PatternsDep, owns
 from web.api.deps import ResourcesDep
 from web.api.schemas.feedback import (
@@ -38,22 +42,32 @@ def post_fit_feedback(
 ) -> FitFeedbackSubmittedOut:
     """Store a delivered pair's feedback (`201`) and, when it asks for changes, the next revision of its design's
     last (`revision`, made from `base`). The same answers again change nothing (`200`, `first: false`). `409
-    feedback_conflict`: not delivered yet, other answers already stored, or no fitted last; `422
-    feedback_error`: an unknown region, answer or detail. About 2 s when a revision is made (the last is
-    solved again)."""
-    with session_scope(resources.sessions) as session:
+    feedback_conflict`: not delivered yet, other answers already stored, no fitted last, or the last revised by
+    other feedback while this one's was made (send it again); `422 feedback_error`: an unknown region, answer or
+    detail. About 2 s when a revision is made (the last is solved again); 503 `compute_timeout` when that ran
+    past its deadline or `compute_busy` when the geometry processes are all taken (nothing is stored: send it
+    again)."""
+    with session_scope(resources.sessions) as session:  # reads only
         pair = _owned_pair(session, principal, serial)
-        submitted = submit_fit_feedback(session, resources.store, pair.id, body.answers, comment=body.comment)
-        if not submitted.first:
-            response.status_code = status.HTTP_200_OK
-        return FitFeedbackSubmittedOut(
-            feedback_id=submitted.feedback_id,
-            pair_serial=pair.serial,
-            changes=submitted.changes,
-            revision=None if submitted.revision is None else RevisionOut.of(submitted.revision),
-            base=None if submitted.base is None else RevisionOut.of(submitted.base),
-            first=submitted.first,
-        )
+        pair_serial = pair.serial
+        checked = feedback_service.check_fit_feedback(session, resources.store, pair.id, body.answers,
+                                                      comment=body.comment)  # fmt: skip
+    if isinstance(checked, Submitted):
+        submitted = checked
+    else:
+        made = feedback_service.make_revision_in(geometry_pool(resources.settings), checked)
+        with session_scope(resources.sessions) as session:
+            submitted = feedback_service.store_fit_feedback(session, resources.store, checked, made)
+    if not submitted.first:
+        response.status_code = status.HTTP_200_OK
+    return FitFeedbackSubmittedOut(
+        feedback_id=submitted.feedback_id,
+        pair_serial=pair_serial,
+        changes=submitted.changes,
+        revision=None if submitted.revision is None else RevisionOut.of(submitted.revision),
+        base=None if submitted.base is None else RevisionOut.of(submitted.base),
+        first=submitted.first,
+    )
 
 
 @router.get("/api/pairs/{serial}/fit-feedback")

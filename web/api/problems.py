@@ -13,8 +13,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geometry.errors import CspmsError
+from manufacturing.geometry_pool import ComputeBusyError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# A full geometry pool frees a process within seconds (a design or a revised last takes 1-2 s of work).
+COMPUTE_BUSY_RETRY_AFTER_S = 5
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +43,8 @@ def problem_of(exc: CspmsError, instance: str) -> JSONResponse:
         response.headers["WWW-Authenticate"] = 'Bearer realm="cspms"'  # RFC 6750
     if exc.http_status == 429 and "retry_after_s" in details:
         response.headers["Retry-After"] = str(details["retry_after_s"])
+    if isinstance(exc, ComputeBusyError):
+        response.headers["Retry-After"] = str(COMPUTE_BUSY_RETRY_AFTER_S)  # RFC 9110: a 503 may say when to retry
     return response
 
 

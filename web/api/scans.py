@@ -70,7 +70,8 @@ def create_typed_scan(resources: ResourcesDep, principal: CustomerSideDep, body:
     customer_email = acting_customer_email(principal, str(body.email) if body.email is not None else None)
     typed = TypedFoot(body.side, body.foot_length_mm, body.ball_girth_mm, body.ball_width_mm)
     pool = geometry_pool(resources.settings)  # making and measuring a foot: off the web process
-    name, data = pool.run(scans.typed_foot_file, typed, resources.settings.foot_template_path)
+    name, data = pool.run(scans.typed_foot_file, typed, resources.settings.foot_template_path,
+                          what="making the foot to the typed measurements")  # fmt: skip
     with session_scope(resources.sessions) as session:
         stored = scans.store_and_measure_scan(session, resources.store, customer_email=customer_email, filename=name,
                                               data=data, pool=pool)  # fmt: skip

@@ -9,6 +9,7 @@ from lasts.model import LastParameters
 from manufacturing.db import repositories
 from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
+from manufacturing.feedback import repository as feedback_repository
 from manufacturing.feedback import service
 from manufacturing.feedback.aggregate import feedback_summary
 from manufacturing.feedback.errors import FeedbackConflictError
@@ -74,3 +75,30 @@ def test_all_right_stores_feedback_without_a_revision(shop: Shop) -> None:
     shop.run_through(pair)
     done = submit(shop, pair, {"toe": "right", "ball": "right", "instep": "right", "heel": "right"})
     assert done.first and done.revision is None and done.changes == {}
+
+
+def test_what_changed_between_the_check_and_the_store_is_checked_again(shop: Shop) -> None:
+    # The web server checks, solves the last in its pool with no transaction open, then stores: meanwhile other
+    # feedback may revise the same design's last, or the same feedback may be stored by a request sent twice.
+    first, second, third = shop.pair_ids[0], shop.pair_ids[2], shop.pair_ids[1]
+    for pair in (first, second, third):
+        fitted(shop, pair)
+        shop.run_through(pair)
+    with session_scope(shop.sessions) as session:
+        pending = service.check_fit_feedback(session, shop.store, first, {"ball": "tight"}, face_count=20_000)
+        all_right = service.check_fit_feedback(session, shop.store, third, {"ball": "right"})
+    assert isinstance(pending, service.PendingFeedback) and pending.base is not None
+    assert pending.base.revision == 0 and pending.changes == {"ball_girth_mm": 4.0}
+    assert isinstance(all_right, service.PendingFeedback) and all_right.base is None
+    assert submit(shop, second, {"instep": "loose"}).revision.revision == 2  # the design's last: revised meanwhile
+    made = service.MadeRevision({}, pending.base.params, {}, 0.0)  # refused before what was made is read
+    with pytest.raises(FeedbackConflictError, match="revised by other feedback meanwhile"), \
+            session_scope(shop.sessions) as session:  # fmt: skip
+        service.store_fit_feedback(session, shop.store, pending, made)
+    assert submit(shop, third, {"ball": "right"}).first  # the same answers, stored meanwhile
+    with session_scope(shop.sessions) as session:
+        again = service.store_fit_feedback(session, shop.store, all_right, None)
+    assert not again.first and again.revision is None
+    with session_scope(shop.sessions) as session:
+        assert service.current_last(session, "d-qc").revision == 2  # the refused one stored nothing
+        assert [row.pair_id for row in feedback_repository.all_feedback(session)] == [second, third]
