@@ -36,9 +36,30 @@ class IncompleteFootError(ScanError):
 
 
 class SeveralFeetError(ScanError):
-    """More than one foot-sized object in one file (scan each foot on its own)."""
+    """More than one foot-sized object in one file: a pair (measure both with ``lasts.scans.ingest_feet``,
+    or say which foot to measure), or more than two (scan each foot on its own)."""
 
     code = "several_feet"
+
+
+class SideError(ScanError):
+    """The foot's side cannot be settled from the scan and what was said about it."""
+
+    code = "side_error"
+
+
+class SideMismatchError(SideError):
+    """The side the file name or the customer claims is not the side the foot's shape shows: a mirrored
+    export or the wrong file. Upload the other foot, or confirm the side (measured as it, flagged)."""
+
+    code = "side_mismatch"
+
+
+class SideUncertainError(SideError):
+    """The foot's shape does not tell left from right (weak or contradicting cues) and nothing says which
+    foot it is: the caller must say."""
+
+    code = "side_uncertain"
 
 
 class LastError(InputError):
@@ -51,3 +72,24 @@ class SizeError(InputError):
     """A shoe size, size system or fitting that cannot be used: unknown system, not a number, no human foot."""
 
     code = "size_error"
+
+
+class ScaleNeededError(ImplausibleFootSizeError):
+    """The scan's size makes a foot in no unit (an unscaled photogrammetry model): the caller must give its
+    scale or one length known in mm (the foot's)."""
+
+    code = "scale_needed"
+
+
+class ImplausibleMeasurementError(ScanError):
+    """A measurement no human foot has for its length (a share of the foot length outside human ranges):
+    a scan that is not what it seems, or measured wrongly. The message names the value and the range."""
+
+    code = "implausible_measurement"
+
+
+class ImprintError(NotAFootError):
+    """A foam-box imprint or a plantar-only surface: the negative of a sole, not a foot. A last needs the
+    whole foot (scan the foot itself, or the plaster cast of the imprint)."""
+
+    code = "imprint_not_foot"

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from geometry.arrays import BoolArray, FloatArray
-from lasts.orientation import PTERNION_MAX_HEIGHT
+from lasts.orientation import PTERNION_MAX_HEIGHT, pternion_search_height
 from lasts.surface import FootSurface
 
 
@@ -70,29 +70,38 @@ def _plateau_centre(points: np.ndarray, score: np.ndarray, plateau_mm: float, ax
     return centre
 
 
-def _border_bulge(
-    v: np.ndarray, score: np.ndarray, scanned: np.ndarray, length: float, bounds: tuple[float, float]
-) -> FloatArray:
-    """A metatarsal head: where the border (``score`` = medial or lateral coordinate) bulges most in the
-    region; x from a parabola fit of the border's profile where it was scanned (a bridged hole is flatter
-    than the head it lost), y and z from the surface point there."""
+def _border_bulge(surface: FootSurface, outward_sign: float, length: float, bounds: tuple[float, float]) -> FloatArray:
+    """A metatarsal head: where the border (``outward_sign`` × y: the medial or the lateral one) bulges most in
+    the region; x from a parabola fit of the border's profile where it was scanned (a bridged hole is flatter
+    than the head it lost), y from the outermost point of the surface's section there, z the middle of the
+    section's points within the plateau of it (a flat, upright border has no one outermost point; a coarse
+    mesh's vertices miss it, its section does not)."""
+    v = surface.vertices
     x = v[:, 0]
-    bulge_x = _peak_x(x, score, scanned, bounds[0] * length, bounds[1] * length)
-    near = np.abs(x - bulge_x) <= 1.0
-    point: FloatArray = v[near][int(np.argmax(score[near]))].copy()
+    bulge_x = _peak_x(x, v[:, 1] * outward_sign, surface.scanned, bounds[0] * length, bounds[1] * length)
+    section = surface.section_points(np.array([bulge_x, 0.0, 0.0]), np.array([1.0, 0.0, 0.0]))
+    if len(section) < 3:
+        section = v[np.abs(x - bulge_x) <= 1.0]
+    point = _plateau_centre(section, section[:, 1] * outward_sign, DEFAULT_LANDMARK_RULES.plateau_mm, axis=1)
     point[0] = bulge_x
     return point
 
 
 def find_landmarks(
-    surface: FootSurface, medial_sign: float, rules: LandmarkRules = DEFAULT_LANDMARK_RULES
+    surface: FootSurface,
+    medial_sign: float,
+    rules: LandmarkRules = DEFAULT_LANDMARK_RULES,
+    flattened_sole: bool = False,
 ) -> Landmarks:
+    """The landmarks of a surface in its measuring frame. ``flattened_sole``: the sole was pressed flat on a
+    scanner's glass (``lasts.coverage``), so the arch's underside is sought nearer the medial border, where
+    it still rises off the glass."""
     v = surface.vertices
     x, y, z = v.T
     length = float(x.max())
     m = y * medial_sign
 
-    low = z < rules.pternion_max_height * length
+    low = z < pternion_search_height(z, length, rules.pternion_max_height)
     pternion = _plateau_centre(v[low], -x[low], rules.plateau_mm, axis=0)
     toe_tip = _plateau_centre(v, x, rules.plateau_mm, axis=0)
 
@@ -100,8 +109,8 @@ def find_landmarks(
         inside: BoolArray = (x >= bounds[0] * length) & (x <= bounds[1] * length)
         return inside
 
-    mtp1 = _border_bulge(v, m, surface.scanned, length, rules.mtp1_region)
-    mtp5 = _border_bulge(v, -m, surface.scanned, length, rules.mtp5_region)
+    mtp1 = _border_bulge(surface, medial_sign, length, rules.mtp1_region)
+    mtp5 = _border_bulge(surface, -medial_sign, length, rules.mtp5_region)
 
     band = np.abs(x - rules.instep_position * length) < 2.0
     instep_points = v[band]
@@ -109,8 +118,8 @@ def find_landmarks(
     instep = _plateau_centre(instep_points, instep_points[:, 2], rules.plateau_mm, axis=2)
     instep[0] = rules.instep_position * length
 
-    arch = _arch_apex(v, m, length, rules)
-    sphyrion = _medial_malleolus(v, m, length, rules)
+    arch = _arch_apex(v, m, length, rules, flattened_sole)
+    sphyrion = medial_malleolus(v, m, length, rules)
     return Landmarks(
         pternion=pternion, toe_tip=toe_tip, mtp1=mtp1, mtp5=mtp5, instep=instep, arch=arch, sphyrion=sphyrion
     )
@@ -133,10 +142,15 @@ def _smooth(profile: np.ndarray, window: int = 5) -> FloatArray:
     return smoothed
 
 
-def _arch_apex(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules) -> np.ndarray:
+def _arch_apex(
+    v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules, flattened_sole: bool = False
+) -> np.ndarray:
     """Highest point of the medial arch's underside, seen along a line 10 % of the foot length inside the
     medial border: per 2 mm slice across the midfoot, the lowest surface point within 2 mm of that line;
-    the profile is median-smoothed over five slices and its highest slice is the apex."""
+    the profile is median-smoothed over five slices and its highest slice is the apex. On a sole flattened
+    on glass, where the sole rests on it nearer the border than that, the line runs midway between the
+    border and the edge of the resting sole (points within 2 mm of the floor): the pressed arch still rises
+    off the glass there, 0.1 L in it lies on the glass."""
     x, _, z = v.T
     start, stop = rules.arch_region[0] * length, rules.arch_region[1] * length
     inside = (x >= start) & (x <= stop) & (z < 0.25 * length)
@@ -144,8 +158,14 @@ def _arch_apex(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules
     slices = np.floor((pts[:, 0] - start) / 2.0).astype(np.int64)
     count = int(slices.max()) + 1
     border = _smooth(_slice_profile(med, slices, count, "max"))
+    inset = np.full(count, 0.1 * length)
+    if flattened_sole:
+        resting = pts[:, 2] <= float(v[:, 2].min()) + 2.0
+        resting_edge = _slice_profile(med[resting], slices[resting], count, "max")
+        gap = border - resting_edge
+        inset = np.where(np.isfinite(gap), np.minimum(inset, 0.5 * np.maximum(gap, 0.0)), inset)
     # Below 0.15 L only: where the underside is missing (a scan hole) the dorsum above must not count.
-    on_line = (np.abs(med - (border[slices] - 0.1 * length)) <= 2.0) & (pts[:, 2] < 0.15 * length)
+    on_line = (np.abs(med - (border[slices] - inset[slices])) <= 2.0) & (pts[:, 2] < 0.15 * length)
     underside = _smooth(_slice_profile(pts[on_line, 2], slices[on_line], count, "min"))
     apex = int(np.nanargmax(underside))
     # The smoothed profile may take the apex from a neighbour: look up y within two slices of it.
@@ -175,7 +195,7 @@ def _peak_x(x: np.ndarray, score: np.ndarray, scanned: np.ndarray, start: float,
     return float(centres[int(np.nanargmax(profile))])
 
 
-def _medial_malleolus(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules) -> np.ndarray | None:
+def medial_malleolus(v: np.ndarray, m: np.ndarray, length: float, rules: LandmarkRules) -> np.ndarray | None:
     """The medial malleolus: the most prominent bulge of the ankle's medial profile.
 
     Per 2 mm height slice of the rear of the foot, the most medial point; the malleolus is the peak of that

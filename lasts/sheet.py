@@ -1,5 +1,6 @@
 """The measurement sheet: top and side views of the measured foot with its girth lines, landmarks and values,
-as a self-contained SVG (shown in the web UI, printed in the workshop)."""
+as a self-contained SVG (shown in the web UI, printed in the workshop). A value the scan does not give and was
+estimated (lasts/completion.py) is set apart: italic, grey, "≈ 323 ± 15 (estimated)", and has no girth line."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from geometry.exchange.svg_colours import TAB10
+from lasts.coverage import ScanCoverage, ScanTop
 from lasts.landmarks import Landmarks
-from lasts.measurements import FootMeasurements
+from lasts.measurements import Estimate, FootMeasurements
 
 _GIRTH_COLOURS = {
     "ball": TAB10["red"],
@@ -35,6 +37,14 @@ _LABELS = {
 }
 
 
+_ESTIMATED_COLOUR = "#666"
+
+
+def _value_class(key: str, estimate: Estimate | None) -> str:
+    """A class per value (``value estimated`` for an estimate), for pages and tests that read the sheet."""
+    return f"value {key}" + (" estimated" if estimate is not None else "")
+
+
 def outline_by_slices(points_2d: np.ndarray, bin_mm: float = 2.0) -> np.ndarray:
     """A closed silhouette (k, 2) of 2D points: the low and high extent of each slice along the first axis."""
     u, w = points_2d.T
@@ -56,8 +66,10 @@ def measurement_sheet_svg(
     measurements: FootMeasurements,
     title: str,
     side: str,
+    coverage: ScanCoverage | None = None,
 ) -> str:
-    """SVG text: top view (x, y) above side view (x, z), 1 mm = 2 px, with a value table."""
+    """SVG text: top view (x, y) above side view (x, z), 1 mm = 2 px, with a value table. ``coverage``: what
+    the scan holds; its cut is drawn in the side view and its notes listed under the table."""
     scale = 2.0
     margin = 30.0
     x_min, x_max = float(vertices[:, 0].min()), float(vertices[:, 0].max())
@@ -66,9 +78,11 @@ def measurement_sheet_svg(
     view_w = (x_max - x_min) * scale
     top_h = (y_max - y_min) * scale
     side_h = z_max * scale
-    table_w = 300.0
+    table_w = 370.0
     width = margin * 3 + view_w + table_w
-    height = margin * 4 + top_h + side_h
+    coverage_notes = () if coverage is None else coverage.notes
+    table_rows = len(measurements.values()) + 2 + len(measurements.warnings) + len(coverage_notes)
+    height = max(margin * 4 + top_h + side_h, margin * 2.5 + 20 * table_rows)
 
     def top_xy(p: np.ndarray) -> np.ndarray:
         # Looking down, toes to the right, medial side up for a right foot (as the foot is seen from above).
@@ -102,6 +116,14 @@ def measurement_sheet_svg(
         f'<line x1="{floor[0, 0]:.1f}" y1="{floor[0, 1]:.1f}" x2="{floor[1, 0]:.1f}" y2="{floor[1, 1]:.1f}" '
         'stroke="#999" stroke-dasharray="4 3"/>'
     )
+    if coverage is not None and coverage.top is not ScanTop.LEG_CUT:  # where a low scan stops
+        cut = side_xz(np.array([[x_min, 0, coverage.cut_height_mm], [x_max, 0, coverage.cut_height_mm]]))
+        parts.append(
+            f'<line x1="{cut[0, 0]:.1f}" y1="{cut[0, 1]:.1f}" x2="{cut[1, 0]:.1f}" y2="{cut[1, 1]:.1f}" '
+            'stroke="#c00" stroke-dasharray="2 3"/>'
+            f'<text x="{cut[1, 0] - 120:.1f}" y="{cut[0, 1] - 4:.1f}" font-size="10" fill="#c00">'
+            f"scan cut at {coverage.cut_height_mm:.0f} mm</text>"
+        )
     for line in measurements.girth_lines:
         if len(line.ring) < 3:
             continue
@@ -115,12 +137,32 @@ def measurement_sheet_svg(
             parts.append(f'<text x="{px + 5:.1f}" y="{py - 5:.1f}" font-size="10">{escape(name)}</text>')
     table_x = margin * 2 + view_w
     parts.append(f'<text x="{table_x:.0f}" y="{margin * 1.5:.0f}" font-size="14" font-weight="bold">mm</text>')
-    for row, (key, value) in enumerate(measurements.values().items()):
+    rows = list(measurements.values().items())
+    for row, (key, value) in enumerate(rows):
         girth = next((g for g in _GIRTH_COLOURS if key.startswith(g)), None)
         colour = _GIRTH_COLOURS[girth] if girth and "girth" in key else "#000"
         shown = "not reached by the scan" if value is None else f"{value:.1f}"
+        style = ""
+        estimate = measurements.estimated.get(key)
+        if value is None and estimate is not None:
+            shown = f"≈ {estimate.value_mm:.0f} ± {estimate.uncertainty_95_mm:.0f} (estimated)"
+            colour, style = _ESTIMATED_COLOUR, ' font-style="italic"'
         y = margin * 1.5 + 20 * (row + 1)
-        parts.append(f'<text x="{table_x:.0f}" y="{y:.0f}" fill="{colour}">{escape(_LABELS[key])}</text>')
-        parts.append(f'<text x="{table_x + 170:.0f}" y="{y:.0f}" fill="{colour}">{shown}</text>')
+        parts.append(f'<text x="{table_x:.0f}" y="{y:.0f}" fill="{colour}"{style}>{escape(_LABELS[key])}</text>')
+        parts.append(
+            f'<text x="{table_x + 170:.0f}" y="{y:.0f}" fill="{colour}"{style} class="{_value_class(key, estimate)}">'
+            f"{escape(shown)}</text>"
+        )
+    notes = []
+    if measurements.estimated:
+        notes.append("≈ estimated, not in the scan: ± the 95 % range (ANSUR II regression or FIND proportion)")
+    notes += [f"warning: {w}" for w in measurements.warnings]
+    notes += [f"scan: {note}" for note in coverage_notes]
+    for index, note in enumerate(notes):
+        y = margin * 1.5 + 20 * (len(rows) + 1.5 + index)
+        parts.append(
+            f'<text x="{table_x:.0f}" y="{y:.0f}" font-size="9" fill="{_ESTIMATED_COLOUR}" font-style="italic">'
+            f"{escape(note[:90])}</text>"
+        )
     parts.append("</svg>")
     return "\n".join(parts)

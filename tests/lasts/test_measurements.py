@@ -86,7 +86,9 @@ def test_measurements_go_to_json_and_back_unchanged(find_foot: MeasuredFoot) -> 
     measured = find_foot.record()
     assert measured.side is Side.LEFT and measured.values_mm["ankle_girth_mm"] is None
     written = measurements_to_json(measured)
-    assert list(written) == list(MEASUREMENT_KEYS) and written == find_foot.measurements.values()
+    # The template stops below the ankle girth: estimated, beside the measured values, never among them.
+    assert list(written) == [*MEASUREMENT_KEYS, "estimated"] and list(written["estimated"]) == ["ankle_girth_mm"]
+    assert {key: written[key] for key in MEASUREMENT_KEYS} == find_foot.measurements.values()
     read = measurements_from_json(json.loads(json.dumps(written)), "left")
     assert read == measured and read.side is Side.LEFT
 
@@ -143,3 +145,21 @@ def test_docs_define_every_measurement_and_landmark(find_foot: MeasuredFoot) -> 
         assert f"`{key}`" in text, key
     for name in ("pternion", "toe_tip", "mtp1", "mtp5", "instep", "arch", "sphyrion"):
         assert f"`{name}`" in text, name
+
+
+def test_a_girth_still_narrowing_at_the_cut_is_not_reached(find_foot: MeasuredFoot) -> None:
+    # Cut at 100 mm, below the front of the ankle (104 mm) the long heel girth passes over: the tightest plane
+    # left is the last below the cut, and the girth still falls towards the planes above it: not reached.
+    v, f = find_foot.surface.vertices, find_foot.surface.faces
+    for height_mm, reached in ((100.0, False), (135.0, True)):
+        surface = FootSurface(*keep_faces(v, f, v[f, 2].max(axis=1) <= height_mm))
+        measured = measure_foot(surface, find_landmarks(surface, find_foot.frame.medial_sign))
+        assert (measured.long_heel_girth_mm is not None) is reached, height_mm
+        if reached:
+            assert measured.long_heel_girth_mm == pytest.approx(find_foot.measurements.long_heel_girth_mm, abs=0.5)
+        assert measured.ball_girth_mm == pytest.approx(find_foot.measurements.ball_girth_mm, abs=0.1)
+    # The instep's section reaches the cut at 80 mm: not measured on the cut (its tape would lie on the cap).
+    surface = FootSurface(*keep_faces(v, f, v[f, 2].max(axis=1) <= 80.0))
+    measured = measure_foot(surface, find_landmarks(surface, find_foot.frame.medial_sign))
+    assert measured.instep_girth_mm is None and measured.short_heel_girth_mm is None
+    assert all(line.ring[:, 2].max() < 80.0 for line in measured.girth_lines)

@@ -151,12 +151,16 @@ def test_a_plantar_imprint_has_no_upper_surface(find_foot: MeasuredFoot) -> None
         ingest_scan(export(v, f[sole]), "imprint.ply", IngestOptions(units="mm"))
 
 
-def test_two_feet_in_one_file(find_mesh: trimesh.Trimesh) -> None:
+def test_two_feet_in_one_file_need_a_side_three_are_refused(find_mesh: trimesh.Trimesh) -> None:
+    # Both measured: tests/lasts/test_real_scans.py (ingest_feet).
     v, f = find_mesh.vertices, find_mesh.faces
     both = np.vstack([v, v * [1, -1, 1] + [0, 0.2, 0]])
     faces = np.vstack([f, f[:, ::-1] + len(v)])
-    with pytest.raises(SeveralFeetError, match="2 foot-sized parts"):
+    with pytest.raises(SeveralFeetError, match="two feet: say which one to measure"):
         ingest_scan(export(both, faces), "pair.ply")
+    three = np.vstack([both, v + np.array([0.0, 0.4, 0.0])])
+    with pytest.raises(SeveralFeetError, match="3 foot-sized parts; scan each foot on its own"):
+        ingest_scan(export(three, np.vstack([faces, f + len(both)])), "three.ply")
 
 
 def test_units_that_cannot_be_told_apart_or_do_not_fit(find_foot: MeasuredFoot) -> None:

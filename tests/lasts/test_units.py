@@ -1,7 +1,11 @@
+import re
+
 import pytest
 
-from lasts.errors import AmbiguousUnitsError, ImplausibleFootSizeError
-from lasts.units import check_scan_extent, decide_units
+from benchmarks.hostile import scaled_obj
+from lasts.errors import AmbiguousUnitsError, ImplausibleFootSizeError, ScaleNeededError
+from lasts.scans import ingest_scan
+from lasts.units import ScaleHint, check_scan_extent, decide_units
 
 
 @pytest.mark.parametrize(
@@ -46,3 +50,49 @@ def test_scan_extents_no_unit_makes_a_foot_are_refused(extent: float) -> None:
 @pytest.mark.parametrize("extent", [0.3, 30.0, 11.0, 300.0, 900.0])  # m, cm, in, mm; a foot and its leg in mm
 def test_scan_extents_of_a_foot_in_some_unit_pass(extent: float) -> None:
     check_scan_extent(extent)
+
+
+# --- a scan of unknown scale (photogrammetry): the error asks for the scale or one known length ------------
+
+
+def test_a_length_no_unit_makes_a_foot_asks_for_the_scale_or_a_known_length() -> None:
+    with pytest.raises(ScaleNeededError, match="--known-length-mm") as caught:
+        decide_units(1.3)  # 1.3 mm, 13 mm, 1300 mm, 33 mm: no foot
+    assert caught.value.code == "scale_needed" and "--scale" in caught.value.message
+    assert isinstance(caught.value, ImplausibleFootSizeError)  # callers catching the old error still do
+    with pytest.raises(AmbiguousUnitsError, match="--known-length-mm"):
+        decide_units(16.0)
+
+
+def test_a_given_scale_or_known_length_is_taken_once_it_makes_a_foot() -> None:
+    by_length = decide_units(1.3, hint=ScaleHint(known_length_mm=260.0))
+    assert by_length.unit == "user" and not by_length.detected and by_length.mm_per_unit == pytest.approx(200.0)
+    assert decide_units(1.3, hint=ScaleHint(mm_per_unit=200.0)).mm_per_unit == 200.0
+    assert decide_units(0.26, "mm", hint=ScaleHint(mm_per_unit=1000.0)).mm_per_unit == 1000.0  # the scale wins
+    with pytest.raises(ImplausibleFootSizeError, match="at 2 mm per file unit the foot would be 3 mm long"):
+        decide_units(1.3, hint=ScaleHint(mm_per_unit=2.0))
+
+
+@pytest.mark.parametrize(
+    ("hint", "expected"),
+    [({"mm_per_unit": 0.0}, "scale given is 0.0"), ({"known_length_mm": float("nan")}, "known foot length"),
+     ({"mm_per_unit": 2.0, "known_length_mm": 260.0}, "not both")],
+)  # fmt: skip
+def test_a_scale_that_is_no_scale_is_refused(hint: dict[str, float], expected: str) -> None:
+    with pytest.raises(ImplausibleFootSizeError, match=re.escape(expected)):
+        ScaleHint(**hint)
+
+
+def test_a_known_length_lets_any_extent_through_and_a_scale_is_checked() -> None:
+    check_scan_extent(0.002, ScaleHint(known_length_mm=260.0))
+    with pytest.raises(ImplausibleFootSizeError, match=re.escape("at 0.001 mm per unit")):
+        check_scan_extent(300.0, ScaleHint(mm_per_unit=0.001))
+    with pytest.raises(ImplausibleFootSizeError):
+        check_scan_extent(float("inf"), ScaleHint(known_length_mm=260.0))
+
+
+def test_an_unscaled_scan_asks_for_its_scale(find_template_bytes: bytes) -> None:
+    unscaled = scaled_obj(find_template_bytes, 5.0)  # about 1.3 file units long: no unit makes it a foot
+    with pytest.raises(ScaleNeededError, match="known-length-mm"):
+        ingest_scan(unscaled, "photogrammetry.obj")
+    # Answered: tests/web/test_scan_estimates.py (``cspms scan measure --known-length-mm``).
