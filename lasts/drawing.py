@@ -226,7 +226,10 @@ def _table(last: LastMesh, values: dict[str, float], x_px: float, y_px: float) -
     rows: list[tuple[str, str]] = []
     for key, value in p.to_dict().items():
         shown: str
-        if value is None:
+        if key == "shape" and p.shape is not None:
+            # The field itself is for the machine: the drawing says the last is shaped, and how far from its base.
+            shown = f"to the foot, ≤ {float(abs(p.shape.displacement_mm).max()):.1f} mm"
+        elif value is None:
             shown = f"{getattr(p, _DEFAULTED[key]):.1f} (default)" if key in _DEFAULTED else "default"
         elif isinstance(value, int | float) and not isinstance(value, bool):
             shown = f"{value:.1f}" if key.endswith("_mm") else f"{value:.2f}"

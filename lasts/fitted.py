@@ -4,6 +4,10 @@ One entry point for the CLI (``cspms last fit``) and the pipeline's last stage, 
 files: the posed last as STL / OBJ / 3MF (mm) and GLB (m, +Y up), its parameters (JSON), its drawing
 (SVG), the fit report's heat map (SVG, when the foot's surface is known) and ``last.json``: targets,
 achieved values (the same keys as the scan's measurements), errors, the fit report and the file list.
+
+With the foot's surface (a scan) the last is *shaped to the foot*: the style's parametric last solved to the
+targets, then deformed toward the foot under the rule map (:mod:`lasts.shaping`, :mod:`lasts.rule_map`); its
+parameters carry the deformation. From typed measurements alone it is the parametric last.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from lasts.base_lasts import fit_on_base
 from lasts.drawing import last_drawing_svg
 from lasts.errors import LastError
 from lasts.export import LAST_MESH_FORMATS, last_mesh_bytes
@@ -26,12 +31,13 @@ from lasts.fitting import (
     FitRules,
     FitTargets,
     LastFit,
-    fit_last,
     fit_targets,
     measure_last,
 )
 from lasts.model import LastMesh, LastParameters, ToeShape, build_last
 from lasts.pose import pose_last
+from lasts.rule_map import DEFAULT_ROOM_RULES, RoomRules, rule_map
+from lasts.shaping import DEFAULT_SHAPING_RULES, ShapedLast, ShapingError, ShapingRules, shape_last
 from lasts.side import Side
 
 
@@ -42,6 +48,8 @@ class FittedLast:
     fit: LastFit
     posed: LastMesh
     report: FitReport | None
+    shaping: ShapedLast | None = None  # how the last was shaped to the foot (None: the parametric last)
+    unshaped: str | None = None  # why a last with the foot's surface is not shaped to it
 
     def record(self, files: list[str] | None = None) -> dict[str, Any]:
         """``last.json``: what the last was asked to be, what it is, and how well it fits the foot."""
@@ -59,6 +67,8 @@ class FittedLast:
             "solver": {"steps": fit.iterations, "seconds": round(fit.seconds, 3)},
             "parameters": fit.last.params.to_dict(),
             "fit_report": None if self.report is None else self.report.to_dict(),
+            "shaping": self.shaping.record() if self.shaping is not None else (
+                None if self.unshaped is None else {"not_shaped": self.unshaped}),
             "files": sorted(files or []),
         }
 
@@ -71,17 +81,39 @@ def fitted_last(
     toe_shape: ToeShape | None = None,
     foot_vertices: np.ndarray | None = None,
     rules: FitRules = DEFAULT_FIT_RULES,
+    foot_faces: np.ndarray | None = None,
+    room_rules: RoomRules = DEFAULT_ROOM_RULES,
+    shaping_rules: ShapingRules = DEFAULT_SHAPING_RULES,
+    base_last: LastParameters | None = None,
 ) -> FittedLast:
-    """Fit, pose and (with the foot's surface, mm in its measuring frame) report."""
+    """Fit, pose and (with the foot's surface, mm in its measuring frame) report. With the surface's faces too, the
+    last is shaped to the foot (the parametric last solved to the targets is the base); without, it is the
+    parametric last. ``base_last``: a stored base last's parameters (``lasts.base_lasts``), the fit's starting
+    shape instead of the parametric last."""
     if side not in (Side.LEFT, Side.RIGHT):
         raise LastError(f"side {side!r}: left or right")
-    targets, solved = fit_last(dict(foot_values), side, style, fit, toe_shape, rules)
+    shaping: ShapedLast | None = None
+    unshaped = None
+    if foot_vertices is not None and foot_faces is not None:
+        # The base is solved on the coarse mesh only: the shaping's correction brings every girth to its target.
+        targets, base = fit_on_base(dict(foot_values), side, style, fit, toe_shape, rules, base_last, 12_000)
+        length = _foot_length_mm(foot_values)
+        rules_map = rule_map(targets, base.last.params, length, room_rules)
+        try:
+            shaping = shape_last(base, foot_vertices, foot_faces, rules_map, shaping_rules)
+        except ShapingError as exc:  # the parametric last then, said so in last.json
+            unshaped = f"the last could not be shaped to this foot ({exc}): it is the style's parametric last"
+    if shaping is not None:
+        solved = shaping.fit
+    else:
+        targets, solved = fit_on_base(dict(foot_values), side, style, fit, toe_shape, rules, base_last)
     report = None
     if foot_vertices is not None:
         # The fit is judged standing, foot and last in the same frame: the foot was scanned standing.
         last = solved.last
-        report = fit_report(foot_vertices, _foot_length_mm(foot_values), last.vertices, last.faces)
-    return FittedLast(Side(side), targets, solved, pose_last(solved.last), report)
+        report = fit_report(foot_vertices, _foot_length_mm(foot_values), last.vertices, last.faces,
+                            rule_map=None if shaping is None else shaping.rule_map, foot_faces=foot_faces)  # fmt: skip
+    return FittedLast(Side(side), targets, solved, pose_last(solved.last), report, shaping, unshaped)
 
 
 def revised_last(
@@ -92,6 +124,7 @@ def revised_last(
     foot_vertices: np.ndarray | None = None,
     rules: FitRules = DEFAULT_FIT_RULES,
     face_count: int = 50_000,
+    foot_faces: np.ndarray | None = None,
 ) -> FittedLast:
     """The foot's last made from given parameters (a revision fit feedback asked for) instead of solved: the
     targets are still the foot's plus the style's allowances, so ``last.json`` shows how far the revision
@@ -103,7 +136,11 @@ def revised_last(
     solved = LastFit(last, {k: v for k, v in targets.values.items() if k in achieved}, achieved, 0, 0.0)
     report = None
     if foot_vertices is not None:
-        report = fit_report(foot_vertices, _foot_length_mm(foot_values), last.vertices, last.faces)
+        # A shaped last is judged against the rule map it was shaped to (the foot's and the style's, as fitting).
+        length = _foot_length_mm(foot_values)
+        rules_map = None if params.shape is None else rule_map(targets, params, length)
+        report = fit_report(foot_vertices, length, last.vertices, last.faces, rule_map=rules_map,
+                            foot_faces=foot_faces)  # fmt: skip
     return FittedLast(params.side, targets, solved, pose_last(last), report)
 
 

@@ -2,6 +2,8 @@
 
 Each size's *targets* are the base last's own measurements moved by the grade rules; each graded last is
 then solved like a fitted one (:func:`lasts.fitting.solve_last`), measured, and checked against its targets.
+A last shaped to a foot (``LastParameters.shape``) grades with its shape: the displacement field scaled with
+the size's length (AIST: "global grading with a local deformation"), the named parameters solved around it.
 Two rule sets:
 
 - **arithmetic** (the trade's): every size adds one length step (6.67 mm per Paris point, 8.47 mm per UK/US
@@ -184,11 +186,13 @@ def grade_lasts(
     for size in sizes:
         steps = size - anchor  # size numbers count size units
         targets = graded_targets(measured, steps, rules)
+        ratio = targets["foot_length_mm"] / measured["foot_length_mm"]
         start = replace(
             base,
             stick_length_mm=targets["foot_length_mm"],
             ball_length_mm=targets["ball_length_mm"],
             ball_width_mm=targets["ball_width_mm"],
+            shape=None if base.shape is None else base.shape.scaled(ratio),
         )
         fit = solve_last(targets, start, face_count)
         graded.append(GradedLast(size, f"{scale.label} {format_size(size)}", targets, fit, rules.tolerance_mm))

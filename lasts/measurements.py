@@ -65,6 +65,7 @@ class EstimateReason(StrEnum):
     NOT_IN_SCAN = "not_in_scan"  # the scan stops below it (or never reaches it)
     HOLE_IN_SCAN = "hole_in_scan"  # the tape would span a hole of the scan
     IMPLAUSIBLE = "implausible"  # measured out of human range on a partial scan
+    NOT_TYPED = "not_typed"  # a foot made from typed measurements: the template's value, not the customer's
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ def _tightest(
     angles_deg: tuple[float, float],
     valid: Callable[[np.ndarray], bool],
     top_mm: float,
+    top_is_cut: bool = True,
 ) -> tuple[float, float] | None:
     """Smallest girth over planes through ``pivot`` tilted within ``angles_deg`` whose section is ``valid``
     and stays below ``top_mm``; (girth, angle), or None when there is none, or when the girth still falls
@@ -303,7 +305,8 @@ def _tightest(
     if (values >= _INVALID_MM).all():
         return None
     best = int(np.argmin(values))
-    if 0 < best < len(coarse) - 1 and values[best + 1] >= _INVALID_MM and values[best - 1] > values[best]:
+    inside = 0 < best < len(coarse) - 1
+    if top_is_cut and inside and values[best + 1] >= _INVALID_MM and values[best - 1] > values[best]:
         above = section(float(coarse[best + 1]))
         if len(above) >= 3 and above[:, 2].max() >= top_mm:
             return None
@@ -374,6 +377,7 @@ def measure_foot(
         rules.long_heel_angles_deg,
         lambda p: bool(p[:, 0].max() > heel_corner[0] + 0.2 * length),
         below_cut,
+        top_is_cut=top_mm is None,
     )
     long_heel_girth = None
     if long_heel is not None:

@@ -18,14 +18,16 @@ few mm; :mod:`lasts.fitting` solves the parameters that make the *measured* valu
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
+from scipy.interpolate import PchipInterpolator, RectBivariateSpline
 
 from geometry.arrays import FloatArray
 from lasts.errors import LastError
@@ -161,6 +163,129 @@ PARAMETER_RANGES: dict[str, NumberRange] = {
 }
 
 
+class LastShapeError(LastParameterError):
+    """A last's shape field that is not one: not the text ``LastShape.to_text`` writes, the wrong grid, or a
+    displacement that is not a finite number of mm within :data:`MAX_SHAPE_MM`."""
+
+    code = "invalid_last_shape"
+
+
+# A shaped last moves at most this far from the last its named parameters build (mm): more is no last's shape.
+MAX_SHAPE_MM = 60.0
+SHAPE_GRID = (64, 64)  # rows along (heel pole to toe pole) x columns round the section
+_SHAPE_TEXT_PREFIX = "shape-v1"
+_SHAPE_STEP_MM = 0.01  # the text keeps the displacement to 0.01 mm (int16)
+
+
+@dataclass(frozen=True, eq=False)
+class LastShape:
+    """How a custom last departs from the one its named parameters build: a smooth displacement of its surface
+    (mm), in the *right* last's frame (x along, y toward medial, z up; a left last mirrors it with the mesh).
+
+    ``displacement_mm[i, j]`` is the displacement at along-fraction ``i / (rows - 1)`` (0 the heel pole, 1 the toe
+    pole; the sections' cosine spacing, :func:`along_fraction`) and around-fraction ``j / columns`` (0 the bottom
+    centre, 0.5 the top, :func:`ring_around_fractions`). Any mesh of the last takes it by bicubic interpolation,
+    so a last shaped once is the same shape at every face count, graded size and side.
+    """
+
+    displacement_mm: np.ndarray  # (rows, columns, 3)
+
+    def __post_init__(self) -> None:
+        field = np.array(self.displacement_mm, dtype=np.float64)
+        if field.ndim != 3 or field.shape[2] != 3 or field.shape[0] < 4 or field.shape[1] < 8:
+            raise LastShapeError(
+                f"the last's shape is a {'x'.join(map(str, field.shape))} grid: rows (at least 4) x columns (at "
+                "least 8) x 3 displacements are needed", field="shape",
+            )  # fmt: skip
+        if not np.isfinite(field).all() or np.abs(field).max() > MAX_SHAPE_MM:
+            raise LastShapeError(
+                f"the last's shape moves the surface {np.nanmax(np.abs(field)):.1f} mm or is not finite: at most "
+                f"{MAX_SHAPE_MM:g} mm from the last its parameters build", field="shape",
+            )  # fmt: skip
+        # Kept to the 0.01 mm the parameters file carries: a shape read back is the shape written.
+        field = np.round(field / _SHAPE_STEP_MM) * _SHAPE_STEP_MM
+        field.flags.writeable = False
+        object.__setattr__(self, "displacement_mm", field)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LastShape) and np.array_equal(self.displacement_mm, other.displacement_mm)
+
+    def __hash__(self) -> int:
+        return hash(self.displacement_mm.tobytes())
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        rows, columns, _ = self.displacement_mm.shape
+        return rows, columns
+
+    def scaled(self, factor: float) -> LastShape:
+        """The shape of a last ``factor`` times this one's size (a graded size)."""
+        return LastShape(self.displacement_mm * factor)
+
+    def _splines(self) -> list[RectBivariateSpline]:
+        rows, columns = self.grid
+        along = np.linspace(0.0, 1.0, rows)
+        pad = 3  # round the section the field is periodic: wrap a few columns on both sides
+        around = (np.arange(-pad, columns + pad)) / columns
+        wrapped = np.concatenate(
+            [self.displacement_mm[:, -pad:], self.displacement_mm, self.displacement_mm[:, :pad]], axis=1
+        )
+        return [RectBivariateSpline(along, around, wrapped[..., k], kx=3, ky=3, s=0) for k in range(3)]
+
+    def at_grid(self, along: np.ndarray, around: np.ndarray) -> FloatArray:
+        """(a, c, 3) displacement, mm, at every pair of along-fractions (a,) and around-fractions (c,)."""
+        along = np.clip(np.asarray(along, dtype=np.float64), 0.0, 1.0)
+        around = np.asarray(around, dtype=np.float64) % 1.0
+        order = np.argsort(around)  # the spline wants increasing points
+        out = np.empty((len(along), len(around), 3))
+        for k, spline in enumerate(self._splines()):
+            out[:, order, k] = spline(along, around[order], grid=True)
+        return out
+
+    def at_points(self, along: np.ndarray, around: np.ndarray) -> FloatArray:
+        """(k, 3) displacement, mm, at k points given by their along- and around-fractions (k,)."""
+        along = np.clip(np.asarray(along, dtype=np.float64), 0.0, 1.0)
+        around = np.asarray(around, dtype=np.float64) % 1.0
+        return np.stack([spline(along, around, grid=False) for spline in self._splines()], axis=-1)
+
+    def pole_mm(self, end: int) -> FloatArray:
+        """(3,) displacement of the heel pole (``end`` 0) or the toe pole (-1): one point, its row's mean."""
+        pole: FloatArray = self.displacement_mm[end].mean(axis=0)
+        return pole
+
+    def to_text(self) -> str:
+        """The shape as it travels in ``last.params.json``: ``shape-v1:ROWS:COLUMNS:`` and the displacements in
+        0.01 mm as little-endian int16, base64 (a 64 x 64 field is 33 kB)."""
+        rows, columns = self.grid
+        steps = np.round(self.displacement_mm / _SHAPE_STEP_MM).astype("<i2")
+        return f"{_SHAPE_TEXT_PREFIX}:{rows}:{columns}:{base64.b64encode(steps.tobytes()).decode('ascii')}"
+
+    @classmethod
+    def from_text(cls, text: object) -> LastShape:
+        """The shape from :meth:`to_text`'s text; ``LastShapeError`` for anything else."""
+        if not isinstance(text, str) or len(text) > 1_000_000:
+            raise LastShapeError(f"the last's shape is {_shown(text)}: the text a shaped last's parameters carry "
+                                 "is needed", field="shape")  # fmt: skip
+        try:
+            prefix, rows_text, columns_text, data = text.split(":")
+            rows, columns = int(rows_text), int(columns_text)
+            if prefix != _SHAPE_TEXT_PREFIX or not (4 <= rows <= 512 and 8 <= columns <= 512):
+                raise ValueError(prefix)
+            raw = base64.b64decode(data.encode("ascii"), validate=True)
+            steps = np.frombuffer(raw, dtype="<i2").reshape(rows, columns, 3)
+        except (ValueError, TypeError, UnicodeEncodeError, binascii.Error):
+            raise LastShapeError(f"the last's shape {_shown(text)} is not a shape field "
+                                 f"({_SHAPE_TEXT_PREFIX}:rows:columns:base64)", field="shape") from None  # fmt: skip
+        return cls(steps.astype(np.float64) * _SHAPE_STEP_MM)
+
+
+def along_fraction(x_mm: np.ndarray, length_mm: float) -> FloatArray:
+    """Along-fraction (0 heel pole, 1 toe pole) of positions x along a last of this stick length: the inverse of
+    the sections' cosine spacing (:func:`_section_x_mm`)."""
+    fraction: FloatArray = np.arccos(np.clip(1.0 - 2.0 * np.asarray(x_mm) / length_mm, -1.0, 1.0)) / np.pi
+    return fraction
+
+
 @dataclass(frozen=True)
 class LastParameters:
     """A last's named parameters, mm unless named otherwise (docs/lasts.md defines each)."""
@@ -184,6 +309,7 @@ class LastParameters:
     inflare_mm: float = 5.0  # toe tip swung toward medial (bottom outline)
     back_lean_mm: float | None = None  # back curve: how far forward it reaches the cone top; default 0.035 L
     side: Side = Side.RIGHT
+    shape: LastShape | None = None  # a custom last's departure from this parametric one (lasts.shaping)
 
     @property
     def cone_top_mm(self) -> float:
@@ -199,8 +325,11 @@ class LastParameters:
         return 1.0 if self.side == "right" else -1.0
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """As JSON (``last.params.json``); ``shape`` only for a shaped last, as :meth:`LastShape.to_text`."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "shape"}
         data["toe_shape"] = self.toe_shape.value
+        if self.shape is not None:
+            data["shape"] = self.shape.to_text()
         return data
 
     @classmethod
@@ -219,8 +348,10 @@ class LastParameters:
                 raise LastParameterError(f"{name} is {_shown(value)}: {allowed.words} is needed",
                                          field=name, allowed=allowed.words)  # fmt: skip
         check_numbers(data)
+        values = dict(data)
+        if values.get("shape") is not None:
+            values["shape"] = LastShape.from_text(values["shape"])  # LastShapeError names what is wrong
         try:
-            values = dict(data)
             if "toe_shape" in values:
                 values["toe_shape"] = ToeShape(values["toe_shape"])
             if "side" in values:
@@ -260,7 +391,9 @@ def check_parameters(p: LastParameters, proportions: LastProportions = DEFAULT_P
     """Reject combinations no last can have, naming the conflicting numbers."""
     L = p.stick_length_mm
     numbers = {f.name: getattr(p, f.name) for f in fields(p) if f.name.endswith("_mm")}
-    check_numbers(asdict(p))
+    check_numbers({f.name: getattr(p, f.name) for f in fields(p) if f.name in PARAMETER_RANGES})
+    if p.shape is not None and not isinstance(p.shape, LastShape):
+        raise LastShapeError(f"the last's shape is {_shown(p.shape)}, not a shape field", field="shape")
     if not 120.0 <= L <= 520.0:
         raise LastError(f"stick length {L:.1f} mm is outside the lasts this system builds (120-520 mm)")
     positive = (
@@ -431,45 +564,67 @@ class _Profiles:
 
 # Share of each section's points per part, from the bottom centre round the medial side and back.
 _PART_SHARES = (("flat", 0.11), ("corner", 0.09), ("upper", 0.30))
+# Where each part starts round the section, as a fraction of the way round (the medial half is 0 to 0.5).
+_PART_STARTS = (0.0, 0.11, 0.20, 0.50)
 
 
-def section_rings(d: dict[str, np.ndarray], n_around: int) -> np.ndarray:
-    """(s, n_around, 3 without x) section curves as (y, z) pairs, medial at +y: bottom centre → medial flat
-    → medial feather corner → medial upper → top → lateral upper → lateral corner → lateral flat."""
+def ring_around_fractions(n_around: int) -> np.ndarray:
+    """(n_around,) each ring point's place round the section, 0 to 1: bottom centre 0, medial feather 0.11, top 0.5,
+    lateral feather 0.89. The same point of the section has the same fraction at every face count (each part's
+    points are spread evenly over its share), so a field given on these fractions lands alike on every mesh."""
     per_side = n_around // 2
     counts = [max(2, round(share * n_around)) for _, share in _PART_SHARES]
     counts[-1] = per_side - counts[0] - counts[1]
-    ys, zs = [], []
-    for side_sign, half in ((1.0, d["medial"]), (-1.0, d["lateral"])):
-        b = (d["bottom_ratio_medial"] if side_sign > 0 else d["bottom_ratio"]) * half
-        t_flat = (np.arange(counts[0]) / counts[0])[None, :]
-        y_flat = b[:, None] * t_flat
-        z_flat = np.repeat(d["bottom"][:, None], counts[0], axis=1)
-        phi = (np.arange(counts[1]) / counts[1] * (np.pi / 2))[None, :]
-        y_corner = b[:, None] + (half - b)[:, None] * np.sin(phi)
-        z_corner = d["feather"][:, None] - (d["feather"] - d["bottom"])[:, None] * np.cos(phi)
-        psi = (np.arange(counts[2]) / counts[2] * (np.pi / 2))[None, :]
-        exponent = (2.0 / d["power"])[:, None]
-        rise = np.sin(psi) ** exponent  # height fraction above the feather line
-        # Shear the upper medially so its top point sits over the ridge (medial +, both halves alike).
-        taper = d["taper_medial"] if side_sign > 0 else d["taper"]
-        y_upper = half[:, None] * np.cos(psi) ** exponent * (1.0 - taper[:, None] * rise)
-        y_upper += side_sign * d["ridge"][:, None] * rise
-        z_upper = d["feather"][:, None] + (d["top"] - d["feather"])[:, None] * rise
-        y_side = np.concatenate([y_flat, y_corner, y_upper], axis=1)
-        z_side = np.concatenate([z_flat, z_corner, z_upper], axis=1)
-        if side_sign > 0:
-            ys.append(y_side)
-            zs.append(z_side)
-        else:  # the lateral side runs top → bottom, so the ring continues round
-            ys.append(-y_side[:, ::-1])
-            zs.append(z_side[:, ::-1])
-    # The lateral half starts at the top point the medial half stops short of.
-    lateral_y = np.concatenate([d["ridge"][:, None], ys[1][:, :-1]], axis=1)
-    lateral_z = np.concatenate([d["top"][:, None], zs[1][:, :-1]], axis=1)
-    y = np.concatenate([ys[0], lateral_y], axis=1) + d["centre"][:, None]
-    z = np.concatenate([zs[0], lateral_z], axis=1)
-    return np.stack([y, z], axis=-1)
+    medial = np.concatenate(
+        [start + (stop - start) * np.arange(count) / count
+         for start, stop, count in zip(_PART_STARTS[:-1], _PART_STARTS[1:], counts, strict=True)]
+    )  # fmt: skip
+    # The lateral half runs from the top back down to the bottom, stopping short of the bottom centre.
+    lateral = 1.0 - np.concatenate([[0.5], medial[:0:-1]])
+    return np.concatenate([medial, lateral])
+
+
+def section_points(d: dict[str, np.ndarray], around: np.ndarray) -> np.ndarray:
+    """(s, n, 2) the (y, z) points of each section (descriptors ``d`` of s sections) at the fractions ``around``
+    (n,) round it, medial at +y: bottom centre → medial flat → medial feather corner → medial upper → top →
+    lateral upper → lateral corner → lateral flat."""
+    u = np.asarray(around, dtype=np.float64)[None, :] % 1.0
+    medial_half = u <= 0.5
+    m = np.where(medial_half, u, 1.0 - u)  # the same place on the medial half
+    sign = np.where(medial_half, 1.0, -1.0)
+
+    def each(name_medial: str, name_lateral: str) -> np.ndarray:
+        return np.where(medial_half, d[name_medial][:, None], d[name_lateral][:, None])
+
+    half = each("medial", "lateral")
+    b = each("bottom_ratio_medial", "bottom_ratio") * half
+    taper = each("taper_medial", "taper")
+    bottom, feather, top = d["bottom"][:, None], d["feather"][:, None], d["top"][:, None]
+    exponent = (2.0 / d["power"])[:, None]
+    ridge = d["ridge"][:, None]
+    flat_t = np.clip(m / _PART_STARTS[1], 0.0, 1.0)
+    phi = np.clip((m - _PART_STARTS[1]) / (_PART_STARTS[2] - _PART_STARTS[1]), 0.0, 1.0) * (np.pi / 2)
+    psi = np.clip((m - _PART_STARTS[2]) / (_PART_STARTS[3] - _PART_STARTS[2]), 0.0, 1.0) * (np.pi / 2)
+    rise = np.sin(psi) ** exponent  # height fraction above the feather line
+    # The upper is sheared medially so its top point sits over the ridge (medial +, both halves alike).
+    y_upper = sign * half * np.cos(psi) ** exponent * (1.0 - taper * rise) + ridge * rise
+    y = np.where(
+        m < _PART_STARTS[1],
+        sign * b * flat_t,
+        np.where(m < _PART_STARTS[2], sign * (b + (half - b) * np.sin(phi)), y_upper),
+    )
+    z = np.where(
+        m < _PART_STARTS[1],
+        bottom + 0.0 * flat_t,
+        np.where(m < _PART_STARTS[2], feather - (feather - bottom) * np.cos(phi), feather + (top - feather) * rise),
+    )
+    return np.stack([y + d["centre"][:, None], z], axis=-1)
+
+
+def section_rings(d: dict[str, np.ndarray], n_around: int) -> np.ndarray:
+    """(s, n_around, 2) section curves as (y, z) pairs, medial at +y (:func:`section_points` at the ring's
+    fractions, :func:`ring_around_fractions`)."""
+    return section_points(d, ring_around_fractions(n_around))
 
 
 def _ring_perimeters_mm(rings: np.ndarray) -> FloatArray:
@@ -648,7 +803,8 @@ def _section_x_mm(length_mm: float, sections: int) -> np.ndarray:
 def build_last(
     params: LastParameters, face_count: int = 50_000, proportions: LastProportions = DEFAULT_PROPORTIONS
 ) -> LastMesh:
-    """The standing last as a closed, outward-facing triangle mesh of about ``face_count`` faces."""
+    """The standing last as a closed, outward-facing triangle mesh of about ``face_count`` faces (shaped by
+    ``params.shape`` when it has one: its landmarks and feather lines move with the surface)."""
     check_parameters(params, proportions)
     prof = _profiles(params, proportions)
     n_around = max(24, 2 * round(np.sqrt(face_count / 2.0) / 2.0))
@@ -657,11 +813,14 @@ def build_last(
     d = prof.sections(x)
     rings = section_rings(d, n_around)
     grid = np.concatenate([np.repeat(x[:, None, None], n_around, axis=1), rings], axis=-1)
-    heel_end = prof.sections(np.array([0.0]))
     toe_end = prof.sections(np.array([params.stick_length_mm]))
     heel_pole = np.array([0.0, 0.0, prof.heel_point])
     toe_pole = np.array([params.stick_length_mm, float(toe_end["centre"][0]), prof.tip_height])
-    del heel_end
+    if params.shape is not None:
+        # The shape is given in the right last's frame: applied before a left last is mirrored.
+        grid += params.shape.at_grid(_section_along(sections), ring_around_fractions(n_around))
+        heel_pole += params.shape.pole_mm(0)
+        toe_pole += params.shape.pole_mm(-1)
     vertices = np.concatenate([heel_pole[None], grid.reshape(-1, 3), toe_pole[None]])
     faces = _grid_faces(sections, n_around)
     side_flip = params.medial_sign
@@ -681,6 +840,31 @@ def build_last(
         feather_medial=grid_v[:, feather].copy(),
         feather_lateral=grid_v[:, n_around - feather].copy(),
     )
+
+
+def _section_along(sections: int) -> FloatArray:
+    """Along-fractions of the sections (the poles are 0 and 1): :func:`_section_x_mm` before its cosine."""
+    along: FloatArray = np.arange(1, sections + 1) / (sections + 1)
+    return along
+
+
+def parametric_surface(
+    params: LastParameters,
+    along: np.ndarray,
+    around: np.ndarray,
+    proportions: LastProportions = DEFAULT_PROPORTIONS,
+) -> FloatArray:
+    """(a, c, 3) points, mm, of the last its named parameters build (its shape left out), at every pair of
+    along-fractions (a,) and around-fractions (c,), in the last's own frame (a left last mirrored): the surface a
+    shape field is laid on. Along-fractions 0 and 1 are the heel and toe poles."""
+    check_parameters(params, proportions)
+    prof = _profiles(params, proportions)
+    along = np.asarray(along, dtype=np.float64)
+    x = 0.5 * params.stick_length_mm * (1.0 - np.cos(np.pi * along))
+    rings = section_points(prof.sections(x), np.asarray(around, dtype=np.float64))
+    points = np.concatenate([np.repeat(x[:, None, None], rings.shape[1], axis=1), rings], axis=-1)
+    points[:, :, 1] *= params.medial_sign
+    return points
 
 
 def feather_index(n_around: int) -> int:
@@ -707,24 +891,30 @@ def _grid_faces(sections: int, n_around: int) -> np.ndarray:
 
 
 def _landmarks(p: LastParameters, prof: _Profiles, prop: LastProportions, vertices: np.ndarray) -> Landmarks:
-    """The foot's landmarks on the last, where the parameters put them (the ball line is drawn on a last)."""
+    """The foot's landmarks on the last, where the parameters put them (the ball line is drawn on a last), moved
+    with the surface on a shaped last."""
     L = p.stick_length_mm
     x_b1 = p.ball_length_mm
     x_b5 = x_b1 - prop.lateral_ball_offset * L
     ball = prof.sections(np.array([x_b1, x_b5]))
-    s = p.medial_sign
-    mtp1 = np.array([x_b1, s * (ball["centre"][0] + ball["medial"][0]), ball["feather"][0]])
-    mtp5 = np.array([x_b5, s * (ball["centre"][1] - ball["lateral"][1]), ball["feather"][1]])
+    mtp1 = np.array([x_b1, ball["centre"][0] + ball["medial"][0], ball["feather"][0]])
+    mtp5 = np.array([x_b5, ball["centre"][1] - ball["lateral"][1], ball["feather"][1]])
     x_i = prop.instep_station * p.ball_length_mm
     inst = prof.sections(np.array([x_i]))
-    instep = np.array([x_i, s * inst["centre"][0], inst["top"][0]])
+    instep = np.array([x_i, inst["centre"][0], inst["top"][0]])
     arch = np.array([0.55 * p.ball_length_mm, 0.0, 0.0])  # a last's bottom has no arch: height 0
+    marks = np.stack([mtp1, mtp5, instep, arch])
+    if p.shape is not None:
+        # Each mark's place on the surface: the medial feather corner's top, the lateral one's, the top, the bottom.
+        around = np.array([_PART_STARTS[2], 1.0 - _PART_STARTS[2], 0.5, 0.0])
+        marks += p.shape.at_points(along_fraction(marks[:, 0], L), around)
+    marks[:, 1] *= p.medial_sign
     return Landmarks(
         pternion=vertices[0].copy(),
         toe_tip=vertices[-1].copy(),
-        mtp1=mtp1,
-        mtp5=mtp5,
-        instep=instep,
-        arch=arch,
+        mtp1=marks[0],
+        mtp5=marks[1],
+        instep=marks[2],
+        arch=marks[3],
         sphyrion=None,
     )

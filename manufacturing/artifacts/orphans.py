@@ -12,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from manufacturing.artifacts.store import ArtifactStore, OrphanSweep
-from manufacturing.db.models import Artifact, FootScan
+from manufacturing.db.models import Artifact, BaseLastRecord, FootScan
 from manufacturing.db.session import session_scope
 
 
 def named_blobs(session: Session, candidates: set[str]) -> set[str]:
-    """Which of ``candidates`` (sha256) a record names: an artifact, or a foot scan's upload."""
+    """Which of ``candidates`` (sha256) a record names: an artifact, a foot scan's upload, or a base last's scan."""
     named: set[str] = set()
-    for column in (Artifact.sha256, FootScan.sha256):
+    for column in (Artifact.sha256, FootScan.sha256, BaseLastRecord.source_sha256):
         named.update(session.scalars(select(column).where(column.in_(candidates)).distinct()))
     return named
 

@@ -3,6 +3,7 @@ import pytest
 from lxml import etree
 
 from lasts.fit_report import fit_report, heat_map_svg, signed_room_mm
+from lasts.fitted import FittedLast
 from lasts.fitting import fit_last
 from lasts.model import build_last
 from lasts.scans import MeasuredFoot
@@ -63,3 +64,37 @@ def test_the_heat_map_is_an_svg_with_both_views(derby_report: tuple, find_foot: 
     text = " ".join(root.itertext())
     assert "toe room" in text and "side view" in text
     assert len(root.findall(".//{http://www.w3.org/2000/svg}polygon")) > 1000
+
+
+def test_a_shaped_last_is_judged_against_its_rule_map(find_shaped: FittedLast, find_foot: MeasuredFoot) -> None:
+    report = find_shaped.report
+    assert report is not None and report.rule_map is not None and report.target_room_mm is not None
+    assert report.target_room_mm.shape == report.room_mm.shape
+    error = report.error_mm
+    assert error is not None
+    judged = np.isfinite(error)
+    # the toes (and the heel seat and back curve) are the base last's: no target there, the rest is judged
+    assert 0.6 < judged.mean() < 0.95
+    toes = find_foot.surface.vertices[:, 0] > 0.9 * report.rule_map.foot_length_mm
+    assert not judged[toes].any()
+    for name, stats in report.regions.items():
+        assert {"rule_room_mm", "beyond_rule_mm", "judged_share"} <= set(stats), name
+        beyond = max(0.0, stats["rule_room_mm"] - stats["min_room_mm"])
+        assert stats["beyond_rule_mm"] == pytest.approx(beyond, abs=0.02)
+    assert report.regions["instep"]["rule_room_mm"] == pytest.approx(-7.7 / (2 * np.pi), abs=0.01)
+    # the JSON keeps the keys its readers use, and says which rules judged it
+    record = report.to_dict()
+    assert set(record) == {"toe_room_mm", "regions", "warnings", "rule_map"}
+    assert {"mean_room_mm", "min_room_mm", "max_room_mm", "compressed_share"} <= set(record["regions"]["ball"])
+
+
+def test_a_shaped_lasts_heat_map_shows_room_and_error(find_shaped: FittedLast, find_foot: MeasuredFoot) -> None:
+    last, report = find_shaped.fit.last, find_shaped.report
+    assert report is not None
+    svg = heat_map_svg(find_foot.surface.vertices, find_foot.surface.faces, last.vertices, last.faces, report,
+                       "FIND derby, shaped", report.rule_map.foot_length_mm, max_faces=4_000)  # type: ignore[union-attr]  # fmt: skip
+    root = etree.fromstring(svg.encode())
+    text = " ".join(root.itertext())
+    assert "room − the rule map's (error), top view" in text and "rule / error p95" in text
+    # two columns of views: twice the faces of one
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}polygon")) > 2 * 2 * 3_000

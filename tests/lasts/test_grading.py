@@ -1,6 +1,8 @@
+import numpy as np
 import pytest
 
 from lasts.errors import LastError
+from lasts.fitted import FittedLast
 from lasts.grading import GradeRules, base_size, grade_lasts, graded_targets, parse_size_run
 from lasts.sizes import PARIS_POINT_MM
 from tests.lasts.last_samples import FIND_LIKE
@@ -61,3 +63,18 @@ def test_base_size_and_size_runs() -> None:
 def test_grading_below_any_foot_is_refused() -> None:
     with pytest.raises(LastError, match="too short"):
         grade_lasts(FIND_LIKE, [5.0], GradeRules(system="eu"), face_count=8_000)
+
+
+def test_a_shaped_last_grades_with_its_shape_scaled_and_every_size_checked(find_shaped: FittedLast) -> None:
+    base = find_shaped.fit.last.params
+    assert base.shape is not None
+    anchor = base_size(base, "eu")
+    run = grade_lasts(base, [anchor - 2.0, anchor + 2.0], GradeRules(system="eu"), face_count=12_000)
+    for graded in run:
+        shape = graded.fit.last.params.shape
+        assert shape is not None
+        ratio = graded.fit.last.params.stick_length_mm / base.stick_length_mm
+        assert np.allclose(shape.displacement_mm, base.shape.displacement_mm * ratio, atol=0.006)
+        assert graded.within_tolerance, graded.summary()
+    small, big = (g.fit.achieved["foot_length_mm"] for g in run)
+    assert big - small == pytest.approx(4 * PARIS_POINT_MM, abs=0.05)

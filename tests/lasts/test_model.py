@@ -4,7 +4,16 @@ import trimesh
 
 from lasts.errors import LastError
 from lasts.fitting import measure_last
-from lasts.model import PARAMETER_RANGES, LastParameterError, LastParameters, ToeShape, build_last, check_parameters
+from lasts.model import (
+    PARAMETER_RANGES,
+    LastParameterError,
+    LastParameters,
+    LastShape,
+    LastShapeError,
+    ToeShape,
+    build_last,
+    check_parameters,
+)
 from tests.lasts.last_samples import FIND_LIKE
 
 
@@ -109,3 +118,60 @@ def test_a_parameter_past_its_range_is_refused_before_a_last_is_built() -> None:
         check_parameters(FIND_LIKE.with_values(waist_girth_mm=1e308))
     assert PARAMETER_RANGES["bottom_width_ratio"].words == "a finite number more than 0 and at most 1"
     check_parameters(FIND_LIKE.with_values(inflare_mm=-3.0, back_lean_mm=None))  # in range, and they go together
+
+
+def _bump(rows: int = 16, columns: int = 24, height_mm: float = 3.0) -> LastShape:
+    """A smooth bump on the top of the last, over the instep (a shape field in the right last's frame)."""
+    along = np.linspace(0.0, 1.0, rows)[:, None]
+    around = (np.arange(columns) / columns)[None, :]
+    field = np.zeros((rows, columns, 3))
+    field[..., 2] = height_mm * np.exp(-(((along - 0.45) / 0.1) ** 2) - ((around - 0.5) / 0.08) ** 2)
+    return LastShape(field)
+
+
+def test_a_shape_moves_the_surface_and_its_landmarks_on_both_sides() -> None:
+    shaped = FIND_LIKE.with_values(shape=_bump())
+    plain, bumped = build_last(FIND_LIKE, 20_000), build_last(shaped, 20_000)
+    lift = bumped.vertices[:, 2] - plain.vertices[:, 2]
+    assert lift.max() == pytest.approx(3.0, abs=0.2) and lift.min() > -0.3
+    assert np.array_equal(bumped.faces, plain.faces)  # the same mesh, moved: still closed
+    assert as_trimesh(bumped.vertices, bumped.faces).is_watertight
+    assert bumped.landmarks.instep[2] > plain.landmarks.instep[2] + 1.0  # the instep point rode the bump
+    right = build_last(shaped.with_values(side="right"), 20_000)
+    assert np.allclose(right.vertices, bumped.vertices * np.array([1.0, -1.0, 1.0]))
+
+
+def test_a_shape_travels_as_text_and_comes_back_the_same() -> None:
+    shaped = FIND_LIKE.with_values(shape=_bump())
+    data = shaped.to_dict()
+    assert data["shape"].startswith("shape-v1:16:24:")
+    assert LastParameters.from_dict(data) == shaped
+    assert "shape" not in FIND_LIKE.to_dict()  # a parametric last's file is as it was
+    assert LastParameters.from_dict(FIND_LIKE.to_dict()).shape is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("shape-v1:16:24:AAAA", "is not a shape field"),
+        ("shape-v2:4:8:" + "A" * 256, "is not a shape field"),
+        (12.5, "the text a shaped last"),
+        ("shape-v1:2:8:AAAA", "is not a shape field"),
+    ],
+)
+def test_a_shape_that_is_not_one_is_refused_by_name(text: object, words: str) -> None:
+    data = FIND_LIKE.to_dict() | {"shape": text}
+    with pytest.raises(LastShapeError, match=words) as caught:
+        LastParameters.from_dict(data)
+    assert caught.value.details["field"] == "shape"
+
+
+def test_a_shape_moving_the_surface_too_far_or_not_at_all_finite_is_refused() -> None:
+    field = np.zeros((8, 8, 3))
+    with pytest.raises(LastShapeError, match="at most 60 mm"):
+        LastShape(field + 61.0)
+    field[3, 3, 1] = np.nan
+    with pytest.raises(LastShapeError, match="not finite"):
+        LastShape(field)
+    with pytest.raises(LastShapeError, match="grid"):
+        LastShape(np.zeros((8, 8, 2)))

@@ -1,4 +1,5 @@
-"""``cspms last``: fit a last to a foot, grade a size run from a last."""
+"""``cspms last``: fit a last to a foot (on the parametric last or a stored base last), grade a size run from a last,
+and the base-last library (``cspms last base add|list``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from lasts.measurements import Measurements
+    from lasts.model import LastParameters
     from lasts.side import Side
 
 MAX_MEASUREMENTS_BYTES = 1_000_000
@@ -47,6 +49,14 @@ class SideChoice(StrEnum):
 class GradeModeChoice(StrEnum):
     ARITHMETIC = "arithmetic"
     ALLOMETRIC = "allometric"
+
+
+class UnitsChoice(StrEnum):
+    AUTO = "auto"
+    MM = "mm"
+    CM = "cm"
+    M = "m"
+    IN = "in"
 
 
 def _read_measurements(path: Path, side: Side | None) -> Measurements:
@@ -91,6 +101,9 @@ def fit(
     fit_preference: Annotated[FitChoice, typer.Option("--fit", help="Fit preference.")] = FitChoice.REGULAR,
     toe_shape: Annotated[ToeChoice, typer.Option(help="Toe shape; 'style' takes the style's.")] = ToeChoice.STYLE,
     name: Annotated[str, typer.Option(help="File stem of the last's files.")] = "last",
+    base: Annotated[
+        str | None, typer.Option(help="A stored base last (`cspms last base list`) to fit from; default: parametric.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print last.json on stdout.")] = False,
 ) -> None:
     """Fit a last to a foot: targets from the fit rules, the solved last, posed; meshes, drawing, report."""
@@ -102,6 +115,7 @@ def fit(
 
     if (scan is None) == (measurements is None):
         raise InputError("give exactly one of --scan and --measurements")
+    base_last = _base_last_params(base, style.value) if base is not None else None
     given_side = None if side is SideChoice.AUTO else Side(side.value)
     foot_vertices = foot_faces = None
     if scan is not None:
@@ -119,7 +133,9 @@ def fit(
     foot_side = measured.side
     shape = None if toe_shape is ToeChoice.STYLE else ToeShape(toe_shape.value)
     fit = FitPreference(fit_preference.value)
-    result = fitted_last(measured.values_mm, foot_side, style.value, fit, shape, foot_vertices)
+    # Values the scan does not give are fitted to their estimates (flagged in the scan's record).
+    result = fitted_last(measured.completed_mm, foot_side, style.value, fit, shape, foot_vertices,
+                         foot_faces=foot_faces, base_last=base_last)  # fmt: skip
     files = last_files(result, name, foot_vertices, foot_faces, measured.values_mm["foot_length_mm"])
     out.mkdir(parents=True, exist_ok=True)
     for file_name, data in files.items():
@@ -205,3 +221,103 @@ def grade(
             f"{graded.fit.achieved['ball_girth_mm']:.1f} mm, max error {graded.fit.max_error_mm:.2f} mm {mark}"
         )
     typer.echo(f"wrote {len(run)} lasts to {out}")
+
+
+def _base_last_params(name: str, style: str) -> LastParameters | None:
+    """A stored base last's parameters for a fit of ``style`` (None for the parametric default)."""
+    from manufacturing.db.session import session_scope
+    from manufacturing.lasts_library.service import base_last_params
+    from web.cli.database import session_factory
+
+    with session_scope(session_factory()) as session:
+        return base_last_params(session, name, style)
+
+
+def base_add(
+    file: Annotated[Path, typer.Argument(help="The scanned last: STL, OBJ, 3MF, PLY (any pose, left or right).")],
+    name: Annotated[str, typer.Option(help="The name the base last is stored and fitted under (`--base NAME`).")],
+    style: Annotated[
+        StyleChoice | None, typer.Option(help="The style it is the base of; default: a base for any style.")
+    ] = None,
+    units: Annotated[UnitsChoice, typer.Option(help="The file's units; auto tells them from the last's size.")] = (
+        UnitsChoice.AUTO
+    ),
+    side: Annotated[SideChoice, typer.Option(help="Left or right; auto tells it from the toe's swing.")] = (
+        SideChoice.AUTO
+    ),
+    toe_shape: Annotated[ToeChoice, typer.Option(help="Toe shape; 'style' takes the outline's closest.")] = (
+        ToeChoice.STYLE
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was stored and detected as JSON.")] = False,
+) -> None:
+    """Import a scanned last as a base last: oriented, unposed, measured, expressed as our last, stored by name."""
+    from geometry.exchange.meshes import ReadLimits
+    from geometry.exchange.threemf import ArchiveLimits
+    from lasts.model import ToeShape
+    from lasts.side import Side
+    from manufacturing.artifacts import ArtifactStore
+    from manufacturing.db.session import session_scope
+    from manufacturing.lasts_library.service import add_base_last
+    from manufacturing.settings import get_settings
+    from web.cli.database import session_factory
+    from web.cli.inputs import read_input_file
+
+    settings = get_settings()
+    data = read_input_file(file, settings.max_upload_bytes)
+    limits = ReadLimits(max_elements=settings.max_scan_elements,
+                        archive=ArchiveLimits(max_unpacked_bytes=settings.max_unpacked_bytes))  # fmt: skip
+    with session_scope(session_factory()) as session:
+        added = add_base_last(
+            session, ArtifactStore(settings.resolved_artifact_dir), data, file.name, name,
+            style=None if style is None else style.value, units=units.value,
+            side=None if side is SideChoice.AUTO else Side(side.value),
+            toe_shape=None if toe_shape is ToeChoice.STYLE else ToeShape(toe_shape.value), limits=limits,
+        )  # fmt: skip
+        record = added.to_dict()
+    if as_json:
+        typer.echo(json.dumps(record, indent=2))
+        return
+    found = record["import"]
+    units_words = f"{found['units']}, {'detected' if found['units_detected'] else 'as given'}"
+    typer.echo(f"stored base last {record['name']!r} ({record['style'] or 'any style'}) from {file.name} "
+               f"({found['format']}, {units_words}; a {found['scanned_side']} last, stored right)")  # fmt: skip
+    typer.echo(f"  stick length {found['stick_length_mm']:.1f} mm, ball length {found['ball_length_mm']:.1f} mm, "
+               f"heel height {found['heel_height_mm']:.1f} mm, toe spring {found['toe_spring_mm']:.1f} mm, "
+               f"cone {found['cone_height_mm']:.1f} mm, {found['toe_shape']} toe")  # fmt: skip
+    for key in ("ball_girth_mm", "ball_width_mm", "waist_girth_mm", "instep_girth_mm", "long_heel_girth_mm",
+                "short_heel_girth_mm", "heel_width_mm", "toe_height_mm"):  # fmt: skip
+        if key in found["measurements"]:
+            typer.echo(f"  {key.removesuffix('_mm').replace('_', ' '):<20} {found['measurements'][key]:8.1f}")
+    deviation = found["deviation"]
+    typer.echo(f"  rebuilt vs scanned: p95 {deviation['p95_mm']:.2f} mm, max {deviation['max_mm']:.2f} mm "
+               f"({deviation['max_off_feather_mm']:.2f} mm off the feather edge)")  # fmt: skip
+    for note in found["notes"]:
+        typer.echo(f"  note: {note}")
+
+
+def base_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the library as JSON.")] = False,
+) -> None:
+    """The base-last library: the parametric default (every style's base) and every stored base last."""
+    from manufacturing.db.session import session_scope
+    from manufacturing.lasts_library.service import list_base_lasts
+    from web.cli.database import session_factory
+
+    with session_scope(session_factory()) as session:
+        rows = [entry.to_dict() for entry in list_base_lasts(session)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+
+    def mm(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    typer.echo(f"{'name':28s} {'style':16s} {'stick':>7s} {'heel':>6s} {'spring':>6s} {'toe':8s} {'p95':>6s} "
+               f"{'max':>6s}  source")  # fmt: skip
+    for r in rows:
+        style = r["style"] or ("every style" if r["default"] else "any style")
+        p95 = "-" if r["deviation_p95_mm"] is None else f"{r['deviation_p95_mm']:.2f}"
+        worst = "-" if r["deviation_max_mm"] is None else f"{r['deviation_max_mm']:.2f}"
+        typer.echo(f"{r['name']:28s} {style:16s} {mm(r['stick_length_mm']):>7s} {mm(r['heel_height_mm']):>6s} "
+                   f"{mm(r['toe_spring_mm']):>6s} {r['toe_shape'] or '-':8s} {p95:>6s} {worst:>6s}  "
+                   f"{r['source_filename'] or 'built to each foot'}")  # fmt: skip
