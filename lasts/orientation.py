@@ -446,6 +446,12 @@ def second_toe_tip(frame_points: np.ndarray, foot_length_mm: float, medial_sign:
     peaks = peaks[profile[peaks] >= profile.max() - 0.12 * foot_length_mm]
     # Where the 2nd toe should be: about half-way across the forefoot (0.8-0.9 L) from its medial edge.
     band = (x > 0.8 * foot_length_mm) & (x < 0.9 * foot_length_mm)
+    if band.sum() < 3:  # a foot's forefoot is there, however coarse the scan: a shape without one is none
+        raise NotAFootError(
+            f"the shape has no surface across its front (80-90 % of its {foot_length_mm:.0f} mm length), where a "
+            "foot has its forefoot and toes: it is not a foot",
+            length_mm=round(foot_length_mm, 1),
+        )  # fmt: skip
     medial = y[band] * medial_sign
     width = float(np.ptp(medial))
     expected_y = (float(medial.max()) - _SECOND_TOE_ACROSS * width) * medial_sign

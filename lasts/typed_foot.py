@@ -1,6 +1,10 @@
 """A foot from typed measurements (no scan): the FIND template foot deformed to the customer's foot length,
 ball girth and ball width, the rest in the template's proportions, as a mesh the scan pipeline reads like any
-scan. The deformation is the one the benchmarks' cohorts use (``lasts.deformation``), without its random bumps."""
+scan. The deformation is the one the benchmarks' cohorts use (``lasts.deformation``), without its random bumps.
+
+What was typed is checked against the one table of what feet measure (``lasts.plausibility``); once measured,
+the girths the foot took from the template are estimates, not the customer's measurements
+(``typed_foot_measurements``)."""
 
 from __future__ import annotations
 
@@ -8,22 +12,21 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import trimesh
 
 from geometry.errors import InputError
+from lasts.completion import ESTIMABLE
 from lasts.deformation import FootTargets, deform_template, measured_template
+from lasts.foot_population import foot_population
+from lasts.measurements import Estimate, EstimateMethod, EstimateReason, Measurements
+from lasts.plausibility import measurement_words, plausible_shares
 from lasts.side import Side
 
-# What a human foot can measure (mm): a child's EU 20 to past EU 52, girth and width in step with length.
-PLAUSIBLE_MM = {
-    "foot_length_mm": (120.0, 340.0),
-    "ball_girth_mm": (120.0, 340.0),
-    "ball_width_mm": (50.0, 140.0),
-}
-GIRTH_PER_LENGTH = (0.75, 1.30)  # ball girth ÷ foot length across ANSUR II, with a margin
-WIDTH_PER_GIRTH = (0.33, 0.45)
+# A foot length one can type (mm): a child's EU 20 to past EU 52. The other values are checked as shares of it.
+FOOT_LENGTH_MM = (120.0, 340.0)
 
 
 class TypedMeasurementError(InputError):
@@ -39,32 +42,39 @@ class TypedFoot:
     ball_girth_mm: float
     ball_width_mm: float | None = None  # None: in the template's proportion to the girth
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"side": str(self.side), "foot_length_mm": self.foot_length_mm, "ball_girth_mm": self.ball_girth_mm,
+                "ball_width_mm": self.ball_width_mm}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TypedFoot:
+        width = data.get("ball_width_mm")
+        return cls(Side(data["side"]), float(data["foot_length_mm"]), float(data["ball_girth_mm"]),
+                   None if width is None else float(width))  # fmt: skip
+
 
 def check_typed_foot(foot: TypedFoot) -> None:
+    """Refuse typed values no foot has: a foot length out of ``FOOT_LENGTH_MM``, a ball girth or width whose
+    share of it is out of the range ``lasts.plausibility.plausible_shares`` gives (``TypedMeasurementError``
+    naming the field)."""
     if foot.side not in ("left", "right"):
         raise TypedMeasurementError(f"side {foot.side!r}: left or right", field="side")
-    values: Mapping[str, float | None] = {"foot_length_mm": foot.foot_length_mm, "ball_girth_mm": foot.ball_girth_mm,
-                                          "ball_width_mm": foot.ball_width_mm}  # fmt: skip
-    for key, value in values.items():
+    length = foot.foot_length_mm
+    low, high = FOOT_LENGTH_MM
+    if not np.isfinite(length) or not low <= length <= high:
+        raise TypedMeasurementError(f"foot_length_mm {length} mm is not a human foot's ({low:g}–{high:g} mm)",
+                                    field="foot_length_mm")  # fmt: skip
+    shares = plausible_shares()
+    typed: Mapping[str, float | None] = {"ball_girth_mm": foot.ball_girth_mm, "ball_width_mm": foot.ball_width_mm}
+    for key, value in typed.items():
         if value is None:
             continue
-        low, high = PLAUSIBLE_MM[key]
-        if not np.isfinite(value) or not low <= value <= high:
-            raise TypedMeasurementError(f"{key} {value} mm is not a human foot's ({low:g}–{high:g} mm)", field=key)
-    ratio = foot.ball_girth_mm / foot.foot_length_mm
-    if not GIRTH_PER_LENGTH[0] <= ratio <= GIRTH_PER_LENGTH[1]:
-        raise TypedMeasurementError(
-            f"a ball girth of {foot.ball_girth_mm:g} mm does not go with a foot {foot.foot_length_mm:g} mm long "
-            f"(girth ÷ length {ratio:.2f}; feet measure {GIRTH_PER_LENGTH[0]}–{GIRTH_PER_LENGTH[1]})",
-            field="ball_girth_mm",
-        )  # fmt: skip
-    if foot.ball_width_mm is not None:
-        ratio = foot.ball_width_mm / foot.ball_girth_mm
-        if not WIDTH_PER_GIRTH[0] <= ratio <= WIDTH_PER_GIRTH[1]:
+        bounds = shares[key]
+        share = value / length if np.isfinite(value) else float("nan")
+        if not bounds.low <= share <= bounds.high:  # NaN fails this too
             raise TypedMeasurementError(
-                f"a ball width of {foot.ball_width_mm:g} mm does not go with a ball girth of "
-                f"{foot.ball_girth_mm:g} mm (width ÷ girth {ratio:.2f}; feet measure "
-                f"{WIDTH_PER_GIRTH[0]}–{WIDTH_PER_GIRTH[1]})", field="ball_width_mm",
+                f"a {measurement_words(key)} of {value:g} mm does not go with a foot {length:g} mm long ({share:.0%} "
+                f"of it; feet measure {bounds.low:.0%}–{bounds.high:.0%})", field=key,
             )  # fmt: skip
 
 
@@ -88,3 +98,20 @@ def typed_foot_mesh(foot: TypedFoot, template_path: Path) -> bytes:
     buffer = io.BytesIO()
     trimesh.Trimesh(vertices, faces, process=False).export(buffer, file_type="ply")
     return buffer.getvalue()
+
+
+def typed_foot_measurements(measured: Measurements) -> Measurements:
+    """A typed foot's measurements as they are known. Its girths other than the ball's (the heel girths, instep,
+    waist and ankle: ``lasts.completion.ESTIMABLE``) are the template's, made to the typed values: estimates
+    (``find_template_ratio``, reason ``not_typed``), with the 95 % error such a one-foot proportion makes. Its
+    lengths, widths and heights, also in the template's proportions, stay values (nothing models them better)."""
+    p95 = foot_population().template.p95_relative_error
+    values = dict(measured.values_mm)
+    estimated = dict(measured.estimated)
+    for key in ESTIMABLE:
+        value = values[key]
+        if value is not None:
+            estimated[key] = Estimate(round(value, 1), round(p95 * value, 1), EstimateMethod.TEMPLATE_RATIO,
+                                      EstimateReason.NOT_TYPED)  # fmt: skip
+            values[key] = None
+    return Measurements(measured.side, values, estimated, measured.warnings)

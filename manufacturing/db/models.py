@@ -120,6 +120,17 @@ class FootScan(Base):
     side: Mapped[str | None] = mapped_column(String(8))
     units_detected: Mapped[str | None] = mapped_column(String(4))
     measurements: Mapped[dict[str, Any] | None] = mapped_column()
+    # ... what of the foot the scan holds (lasts.coverage.ScanCoverage) and how its side was settled
+    # (lasts.side_claims.SideDecision), as the stage's record says.
+    coverage: Mapped[dict[str, Any] | None] = mapped_column()
+    side_decision: Mapped[dict[str, Any] | None] = mapped_column()
+    # How the scan is read (the stage reads it so again): the side the customer confirmed, or which foot of a
+    # two-foot file this row is; None: the side its shape shows, checked against its file name.
+    confirmed_side: Mapped[str | None] = mapped_column(String(8))
+    # A foot made from typed measurements (lasts.typed_foot.TypedFoot.to_dict), not scanned; None for a scan.
+    typed: Mapped[dict[str, Any] | None] = mapped_column()
+    # The other foot of a two-foot file, stored as its own scan.
+    other_foot_id: Mapped[int | None] = mapped_column(ForeignKey("foot_scan.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     customer: Mapped[Customer] = relationship(back_populates="scans")
@@ -670,3 +681,28 @@ class IdentityProof(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class BaseLastRecord(Base):
+    """A shop's own last, scanned and imported as a base last (lasts/base_lasts.py, manufacturing/lasts_library):
+    our parametric last's parameters with the shape field that makes it the scanned last (a right last), what was
+    detected on the scan, and how closely the rebuilt last matches it. The scan's file is a blob
+    (``source_sha256``). Without one, a style's base is the parametric last."""
+
+    __tablename__ = "base_last"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    style: Mapped[str | None] = mapped_column(String(64), index=True)  # None: a base for any style
+    source_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source_filename: Mapped[str] = mapped_column(String(255))
+    source_format: Mapped[str] = mapped_column(String(8))
+    units: Mapped[str] = mapped_column(String(4))  # the file's: mm, cm, m, in
+    scanned_side: Mapped[str] = mapped_column(String(8))
+    parameters: Mapped[dict[str, Any]] = mapped_column()  # LastParameters.to_dict(), the shape field included
+    landmarks: Mapped[dict[str, Any]] = mapped_column()  # BaseLastLandmarks.to_dict()
+    measured: Mapped[dict[str, Any]] = mapped_column()  # measure_last of the rebuilt last, mm
+    deviation_p95_mm: Mapped[float] = mapped_column(Float)  # rebuilt vs scanned surface, both ways
+    deviation_max_mm: Mapped[float] = mapped_column(Float)
+    deviation_max_off_feather_mm: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

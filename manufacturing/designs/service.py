@@ -117,7 +117,8 @@ class GivenLast:
 
 @dataclass(frozen=True)
 class FootToFit:
-    """A measured scan's foot, for a last to be fitted to: its side and measurements (mm, None: not measured)."""
+    """A measured scan's foot, for a last to be fitted to: its side and measurements (mm: measured, else estimated;
+    None: neither)."""
 
     foot_scan_id: int
     side: Side
@@ -215,7 +216,7 @@ def _foot_of(scan: FootScan) -> FootToFit:
             foot_scan_id=scan.id,
         )
     foot = measurements_from_json(scan.measurements, scan.side)  # the row keeps the side in its own column
-    return FootToFit(scan.id, foot.side, dict(foot.values_mm))
+    return FootToFit(scan.id, foot.side, dict(foot.completed_mm))  # estimated where the scan lacks a value
 
 
 def _fit_last(to_fit: FootToFit, options: DesignOptions) -> tuple[LastParameters, dict[str, Any]]:

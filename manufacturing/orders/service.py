@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from configurator.options import DesignOptions
 from geometry.errors import ConflictError, InputError
 from geometry.exchange.meshes import sniff_mesh_format
+from lasts.side import Side
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db import repositories
 from manufacturing.db.models import Design, FootScan, Order, Pair, PipelineRun
@@ -47,8 +48,10 @@ def place_order(
     scan_bytes: bytes,
     options: DesignOptions,
     customer_name: str = "",
+    scan_side: Side | None = None,
 ) -> PlacedOrder:
-    """Store the scan, the design snapshot, the order, its pairs and one queued pipeline run per pair."""
+    """Store the scan, the design snapshot, the order, its pairs and one queued pipeline run per pair.
+    ``scan_side``: the side the customer confirmed (the pipeline measures the scan as that foot)."""
     sniff_mesh_format(scan_bytes, scan_filename)  # reject non-scan files now, before anything is stored
     customer = repositories.get_or_create_customer(session, customer_email, customer_name)
     blob = store.put_bytes(scan_bytes)
@@ -69,6 +72,7 @@ def place_order(
         size_bytes=blob.size_bytes,
         upload_artifact=upload,
         summary={},
+        confirmed_side=None if scan_side is None else scan_side.value,
     )
     design = Design(
         design_key=str(uuid.uuid4()),

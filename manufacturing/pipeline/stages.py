@@ -20,8 +20,11 @@ from configurator.options import DesignOptions, parse_options
 from geometry.exchange.meshes import write_ply
 from lasts.fitting import FitPreference
 from lasts.measurements import measurements_from_json, measurements_to_json
-from lasts.scans import IngestOptions, ingest_scan
+from lasts.scans import IngestOptions, MeasuredFoot, ingest_scan
 from lasts.sheet import measurement_sheet_svg
+from lasts.side import Side
+from lasts.side_claims import claimed_side_from_filename
+from lasts.typed_foot import TypedFoot, typed_foot_measurements
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.db.models import Design, FootScan, Pair, PipelineRun
 
@@ -61,7 +64,15 @@ class StageContext:
 
     @property
     def ingest_options(self) -> IngestOptions:
-        return IngestOptions()
+        """As the scan was read when it was uploaded: as the side the customer confirmed (or the foot of a
+        two-foot file the row is), else as its shape shows, checked against its file name."""
+        side = self.scan.confirmed_side
+        return IngestOptions(side=Side(side) if side is not None else "auto")
+
+    @property
+    def typed_foot(self) -> TypedFoot | None:
+        """What was typed, for a foot made from typed measurements; None for a scan."""
+        return None if self.scan.typed is None else TypedFoot.from_dict(self.scan.typed)
 
     def scan_bytes(self) -> bytes:
         return self.store.read_bytes(self.scan.upload_artifact.sha256)
@@ -83,22 +94,39 @@ def json_output(kind: str, filename: str, payload: dict[str, Any]) -> StageOutpu
     return StageOutput(kind=kind, filename=filename, media_type="application/json", data=data)
 
 
-def scan_measure_key(scan_sha256: str, options: IngestOptions) -> str:
-    """``scan.measure``'s input key: the scan's content and how it is read."""
-    return f"scan:{scan_sha256}:units={options.units}:side={options.side}:cut={options.cut_height}"
+def scan_measure_key(scan_sha256: str, options: IngestOptions, filename: str, typed: bool = False) -> str:
+    """``scan.measure``'s input key: the scan's content and how it is read, the side claimed (by its file name)
+    included: the same bytes claimed or confirmed as the other side are another measurement (or a refusal).
+    ``typed``: a foot made from typed measurements (its record says which values were typed)."""
+    claimed = options.claimed_side
+    if claimed == "from_filename":
+        claimed = claimed_side_from_filename(filename)
+    typed_part = ":typed" if typed else ""
+    return (f"scan:{scan_sha256}:units={options.units}:side={options.side}:claimed={claimed}"
+            f":cut={options.cut_height}{typed_part}")  # fmt: skip
 
 
 def _scan_key(ctx: StageContext) -> str:
-    return scan_measure_key(ctx.scan.sha256, ctx.ingest_options)
+    return scan_measure_key(ctx.scan.sha256, ctx.ingest_options, ctx.scan.original_filename, ctx.scan.typed is not None)
 
 
-def measure_scan(data: bytes, filename: str, options: IngestOptions) -> list[StageOutput]:
+def measure_scan(
+    data: bytes, filename: str, options: IngestOptions, typed: TypedFoot | None = None
+) -> list[StageOutput]:
     """``scan.measure``'s work on a scan file: the measurement record, the measurement sheet and the oriented
-    foot surface (also run outside any pipeline run, for a scan uploaded on its own)."""
-    foot = ingest_scan(data, filename, options)
+    foot surface (also run outside any pipeline run, for a scan uploaded on its own). ``typed``: the file is a
+    foot made from these typed measurements."""
+    return scan_measure_outputs(ingest_scan(data, filename, options), filename, typed)
+
+
+def scan_measure_outputs(foot: MeasuredFoot, filename: str, typed: TypedFoot | None = None) -> list[StageOutput]:
+    """``scan.measure``'s outputs for a measured foot (one of a two-foot file's, measured together)."""
+    record = foot.to_dict()
+    if typed is not None:  # the girths it took from the template are estimates, not the customer's
+        record.update(measurements_to_json(typed_foot_measurements(foot.record())))
     sheet = measurement_sheet_svg(foot.surface.vertices, foot.landmarks, foot.measurements, filename, foot.side)
     return [
-        json_output("scan.measurements", "foot-measurements.json", foot.to_dict()),
+        json_output("scan.measurements", "foot-measurements.json", record),
         StageOutput("scan.sheet", "measurement-sheet.svg", "image/svg+xml", sheet.encode()),
         StageOutput(
             "foot.surface",
@@ -110,25 +138,29 @@ def measure_scan(data: bytes, filename: str, options: IngestOptions) -> list[Sta
 
 
 def record_scan_measurements(scan: FootScan, outputs: list[StageOutput]) -> None:
-    """Copy ``scan.measure``'s record onto the scan: its summary, side and units, and its measurements with
-    the landmarks (the row keeps the side in its own column)."""
+    """Copy ``scan.measure``'s record onto the scan: its summary, side and units, its measurements (estimates
+    and warnings included) with the landmarks (the row keeps the side in its own column), what of the foot
+    the scan holds and how its side was settled."""
     record = json.loads(next(o for o in outputs if o.kind == "scan.measurements").data)
     foot = measurements_from_json(record, record.get("side"))
     scan.summary = record["scan"]
     scan.side = foot.side.value
     scan.units_detected = record["units_detected"]
     scan.measurements = {**measurements_to_json(foot), "landmarks": record["landmarks"]}
+    scan.coverage = record.get("coverage")
+    scan.side_decision = record.get("side_decision")
 
 
 SCAN_MEASURE = Stage(
     name="scan.measure",
-    version=1,
+    version=2,  # 2: the record says what of the foot the scan holds, how its side was settled, what is estimated
     description=(
-        "Read the scan, keep one foot, detect units and side, orient it, find landmarks and measure it; "
-        "store the measurements, the measurement sheet and the oriented foot surface."
+        "Read the scan, keep one foot (the one confirmed, of a two-foot file), detect units, settle the side "
+        "(checked against the file name), orient it, find landmarks, measure it and estimate what the scan "
+        "lacks; store the measurements, the measurement sheet and the oriented foot surface."
     ),
     input_key=_scan_key,
-    run=lambda ctx: measure_scan(ctx.scan_bytes(), ctx.scan.original_filename, ctx.ingest_options),
+    run=lambda ctx: measure_scan(ctx.scan_bytes(), ctx.scan.original_filename, ctx.ingest_options, ctx.typed_foot),
     record=lambda ctx, outputs: record_scan_measurements(ctx.scan, outputs),
 )
 
@@ -187,19 +219,22 @@ def _run_last_fit(ctx: StageContext) -> list[StageOutput]:
     revision = _last_revision(ctx)
     if revision is not None:
         params = replace(LastParameters.from_dict(revision.parameters), side=foot.side)  # the scanned foot
-        result = revised_last(foot.values_mm, params, ctx.design.style, _fit_preference(ctx), surface.vertices)
+        result = revised_last(foot.completed_mm, params, ctx.design.style, _fit_preference(ctx), surface.vertices,
+                              foot_faces=surface.faces)  # fmt: skip
     else:
-        result = fitted_last(foot.values_mm, foot.side, ctx.design.style, _fit_preference(ctx), None, surface.vertices)
+        result = fitted_last(foot.completed_mm, foot.side, ctx.design.style, _fit_preference(ctx), None,
+                             surface.vertices, foot_faces=surface.faces)  # fmt: skip
     files = last_files(result, "last", surface.vertices, surface.faces, foot.values_mm["foot_length_mm"])
     return _file_outputs("last", files, "last")
 
 
 LAST_FIT = Stage(
     name="last.fit",
-    version=1,
+    version=2,  # 2: the last is shaped to the foot's surface (lasts.shaping)
     description=(
-        "Fit the style's last to the measured foot (targets = foot + the style's allowances), pose it, "
-        "report the fit; store the meshes (STL, OBJ, 3MF, GLB), parameters, drawing, fit report and last.json."
+        "Fit the style's last to the measured foot (targets = foot + the style's allowances), shape it to the foot "
+        "under the style's rule map, pose it, report the fit; store the meshes (STL, OBJ, 3MF, GLB), parameters, "
+        "drawing, fit report and last.json."
     ),
     input_key=_last_key,
     run=_run_last_fit,

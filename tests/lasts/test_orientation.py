@@ -7,8 +7,9 @@ from scipy.spatial.transform import Rotation
 
 from benchmarks.cohort import cloud_variant, measured_cohort_foot, mesh_variant, read_ansur_targets
 from lasts.deformation import deform_template
+from lasts.errors import NotAFootError
 from lasts.orientation import SideEvidence, detect_side, heel_end_votes, rough_frame
-from lasts.scans import MeasuredFoot, ingest_scan
+from lasts.scans import IngestOptions, MeasuredFoot, ingest_scan
 from lasts.side import Side
 from tests.conftest import shared_file
 
@@ -88,3 +89,11 @@ def test_the_votes_of_the_find_foot_and_its_mirror_image_are_opposite(find_foot:
     assert (side, mirrored_side) == (Side.LEFT, Side.RIGHT)
     assert votes == pytest.approx({name: -vote for name, vote in mirrored_votes.items()})
     assert {"arch", "footprint", "hallux"} <= set(votes) and all(vote <= -0.5 for vote in votes.values())
+
+
+def test_a_box_with_no_forefoot_is_refused_as_no_foot_not_a_crash() -> None:
+    # A shoe box's size, its vertices on a 75 mm grid: none across the front where a foot's toes are.
+    box = trimesh.creation.box((300.0, 120.0, 80.0)).subdivide().subdivide()
+    with pytest.raises(NotAFootError, match=r"no surface across its front .*: it is not a foot") as caught:
+        ingest_scan(box.export(file_type="stl"), "box.stl", IngestOptions(units="mm"))
+    assert caught.value.code == "not_a_foot" and caught.value.http_status == 422

@@ -17,6 +17,12 @@ def test_typed_measurements_become_a_measured_foot_that_designs_and_orders_use(a
     assert scan["side"] == "right" and scan["units_detected"] == "mm"
     for key in ("foot_length_mm", "ball_girth_mm", "ball_width_mm"):
         assert scan["measurements"][key] == pytest.approx(typed[key], abs=1.0), key
+    # Its heel girths are the template's, made to the typed values: estimates, never the customer's measurements.
+    for key in ("long_heel_girth_mm", "short_heel_girth_mm"):
+        assert scan["measurements"][key] is None, key
+        estimate = scan["estimated"][key]
+        assert estimate["method"] == "find_template_ratio" and estimate["reason"] == "not_typed", key
+        assert 0.05 * estimate["value_mm"] < estimate["uncertainty_95_mm"] < 0.1 * estimate["value_mm"], key
     design = anonymous.post(
         "/api/designs", headers=alice, json={"options": {"style": "derby"}, "foot_scan_id": scan["id"]}
     )

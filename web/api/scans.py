@@ -24,33 +24,43 @@ from manufacturing.scans import service as scans
 from web.api.auth import CustomerSideDep, acting_customer_email, owns
 from web.api.deps import RecordId, ResourcesDep
 from web.api.schemas.scans import ScanOut, TypedMeasurementsIn, TypedScanOut
-from web.api.uploads import email_field, multipart_body, read_upload_form
+from web.api.uploads import email_field, multipart_body, read_upload_form, side_field
 
 router = APIRouter(prefix="/api/scans", tags=["scans"])
 
 
-_SCAN_FORM = multipart_body("scan", "Foot scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ or PCD.",
-                            email="Staff acting for a customer: the customer's e-mail.")  # fmt: skip
+_SCAN_FORM = multipart_body(
+    "scan", "Foot scan: STL, OBJ, PLY, OFF, GLB/glTF, 3MF, XYZ or PCD.",
+    side="Optional, left or right: which foot the scan is. It is measured as that foot whatever its file name says "
+    "(a scan whose shape is the other foot's is taken as a mirrored export and mirrored back, flagged); of a "
+    "two-foot file, the foot returned first.",
+    email="Staff acting for a customer: the customer's e-mail.",
+)  # fmt: skip
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScanOut, openapi_extra=_SCAN_FORM)
 async def create_scan(request: Request, resources: ResourcesDep, principal: CustomerSideDep) -> ScanOut:
-    """Store a foot scan and measure it now (about 1 s): its id is a design's `foot_scan_id`.
+    """Store a foot scan and measure it now (about 1 s): its id is a design's `foot_scan_id`. A scan cut low (at
+    the ankle) is measured as far as it reaches: `coverage` says where it stops, `estimated` holds the girths it
+    lacks. A file holding a left and a right foot gives a scan per foot (`other_foot_scan_id`).
 
     Problems: 415 for a file that is not a scan, 413 over the upload limit or past what a scan may expand to,
-    422 for a scan that cannot be measured (no foot found, ambiguous units...), 503 when measuring took too long
-    or the measuring processes are all busy. Signed in first: the body is read only after."""
+    422 for a scan that cannot be measured (no foot found, ambiguous units...) and for one whose side must be
+    confirmed with the `side` field (`side_mismatch`: its file name claims the other foot; `side_uncertain`: its
+    shape cannot tell), 503 when measuring took too long or the measuring processes are all busy. Signed in
+    first: the body is read only after."""
     settings = resources.settings
     form = await read_upload_form(request, resources.store, file_field="scan", max_file_bytes=settings.max_upload_bytes,
-                                  text_fields=frozenset({"email"}))  # fmt: skip
+                                  text_fields=frozenset({"email", "side"}))  # fmt: skip
     upload = form.file
     assert upload is not None
+    options = scans.upload_ingest_options(settings, side_field(form))
 
     def work() -> ScanOut:
         with session_scope(resources.sessions) as session:
             stored = scans.store_and_measure_scan(
                 session, resources.store, customer_email=acting_customer_email(principal, email_field(form)),
-                filename=form.filename or "scan", data=upload, options=scans.upload_ingest_options(settings),
+                filename=form.filename or "scan", data=upload, options=options,
                 pool=geometry_pool(settings),
             )  # fmt: skip
             return _scan_out(stored)
@@ -64,7 +74,8 @@ async def create_scan(request: Request, resources: ResourcesDep, principal: Cust
 @router.post("/typed", status_code=status.HTTP_201_CREATED, response_model=TypedScanOut)
 def create_typed_scan(resources: ResourcesDep, principal: CustomerSideDep, body: TypedMeasurementsIn) -> TypedScanOut:
     """A foot from typed measurements instead of a scan: the template foot made to them (docs/measurements.md),
-    stored and measured like an uploaded scan, so designs and orders treat it the same. 422
+    stored and measured like an uploaded scan, so designs and orders treat it the same; the girths it takes from
+    the template (heel, instep, waist, ankle) are `estimated`, not measurements. 422
     `impossible_measurements` for values no foot has. Staff recording a walk-in customer without an account get
     a `claim_code` to print for them (docs/auth.md)."""
     customer_email = acting_customer_email(principal, str(body.email) if body.email is not None else None)
@@ -74,7 +85,7 @@ def create_typed_scan(resources: ResourcesDep, principal: CustomerSideDep, body:
                           what="making the foot to the typed measurements")  # fmt: skip
     with session_scope(resources.sessions) as session:
         stored = scans.store_and_measure_scan(session, resources.store, customer_email=customer_email, filename=name,
-                                              data=data, pool=pool)  # fmt: skip
+                                              data=data, typed=typed, pool=pool)  # fmt: skip
         code = None
         if principal.role != Role.CUSTOMER:  # a customer's own record needs no claiming
             code = identity.issue_claim_code(session, stored.customer_id, resources.settings.claim_code_ttl_s)

@@ -22,6 +22,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from geometry.errors import InputError, InputTooLargeError
+from lasts.side import Side
 from manufacturing.artifacts import ArtifactStore, StagedBlob
 from manufacturing.artifacts.store import BlobWriter
 
@@ -46,6 +47,7 @@ class UploadForm:
 
 T = TypeVar("T")
 _EMAIL = TypeAdapter(EmailStr)
+_SIDE = TypeAdapter(Side)
 
 
 def _validated(form: UploadForm, name: str, adapter: TypeAdapter[T]) -> T | None:
@@ -63,6 +65,11 @@ def email_field(form: UploadForm, name: str = "email") -> str | None:
     """A form's e-mail address field (422 for one that is not), None when absent."""
     value = _validated(form, name, _EMAIL)
     return None if value is None else str(value)
+
+
+def side_field(form: UploadForm, name: str = "side") -> Side | None:
+    """A form's foot side field, ``left`` or ``right`` (422 otherwise), None when absent."""
+    return _validated(form, name, _SIDE)
 
 
 def form_integer(form: UploadForm, name: str, maximum: int) -> int | None:

@@ -123,7 +123,7 @@ def last_parameters_from_scans(paths: list[Path], style: str, fit: FitPreference
 
             raise InputError(f"two {foot.side} feet: give one left and one right scan")
         measured = foot.record()
-        params[foot.side] = fitted_last(measured.values_mm, measured.side, style, fit).fit.last.params
+        params[foot.side] = fitted_last(measured.completed_mm, measured.side, style, fit).fit.last.params
     return params
 
 

@@ -1,5 +1,5 @@
-"""Foot scans: the scan with its side, units, measurements, estimates and file summary (``ScanOut``), and a foot
-typed by hand (``TypedMeasurementsIn``)."""
+"""Foot scans: the scan with its side, units, measurements, estimates, what of the foot it holds, how its side was
+settled and its file summary (``ScanOut``), and a foot typed by hand (``TypedMeasurementsIn``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
+from lasts.coverage import FootEnd, ScanTop
 from lasts.measurements import Estimate, EstimateMethod, EstimateReason, Measurements
 from lasts.side import Side
+from lasts.side_claims import SideSource
 from manufacturing.db.models import FootScan
 from web.api.schemas.common import FootMillimetres, SometimesKeyed
 
@@ -42,13 +44,57 @@ class EstimateOut(BaseModel):
     )
     reason: EstimateReason = Field(
         description="not_in_scan: the scan stops below it; hole_in_scan: its tape would span a hole; implausible: "
-        "measured out of human range on a partial scan."
+        "measured out of human range on a partial scan; not_typed: a foot from typed measurements, the template "
+        "foot's value."
     )
 
     @classmethod
     def of(cls, estimate: Estimate) -> EstimateOut:
         return cls(value_mm=round(estimate.value_mm, 1), uncertainty_95_mm=round(estimate.uncertainty_95_mm, 1),
                    method=estimate.method, reason=estimate.reason)  # fmt: skip
+
+
+class ScanHoleOut(BaseModel):
+    """An opening of the scan's surface (mm, measuring frame: x heel to toe, z up)."""
+
+    centre_mm: tuple[float, float, float]
+    rim_length_mm: float
+    where: FootEnd = Field(description="toe, heel, sole or upper.")
+    filled: bool = Field(description="Closed flat by ingest: a toe tip or heel lost in it is not restored.")
+    bridged: bool = Field(description="Bridged by a point cloud's reconstructed surface.")
+
+
+class ScanCoverageOut(BaseModel):
+    """What of the foot the scan holds (docs/measurements.md): where it stops, a sole flattened on the scanner's
+    glass, its holes, the measurements it does not reach (estimated instead) or gives unreliably."""
+
+    cut_height_mm: float = Field(description="Height up to which the scan holds the whole foot.")
+    top: ScanTop = Field(description="cap or open_rim: the scan stops there; leg_cut: the leg was cut off above.")
+    flattened_sole: bool
+    flattened_sole_area_mm2: float
+    holes: list[ScanHoleOut]
+    hole_near_toe: bool
+    hole_near_heel: bool
+    not_reached: list[str] = Field(description="Measurements the scan does not reach (see `estimated`).")
+    unreliable: list[str] = Field(description="Measured, on a part of the scan that is missing or deformed.")
+    notes: list[str] = Field(description="What the scan lacks, in plain words.")
+    partial: bool = Field(description="Part of the foot the measurements need is missing.")
+
+
+class SideDecisionOut(BaseModel):
+    """How the foot's side was settled: from its shape, checked against what its file name claims, or the side the
+    customer confirmed (``mirrored``: the shape was the other side's, a mirrored export measured mirrored back)."""
+
+    side: Side
+    anatomy: Side | None = Field(description="The side the foot's shape shows; null: it cannot tell.")
+    confidence: float = Field(description="How sure the shape is, 0-1.")
+    source: SideSource = Field(
+        description="anatomy: the shape; claimed: the file name, the shape could not tell; confirmed: the side "
+        "field of the upload; pair: the other foot of a two-foot file is the other side."
+    )
+    claimed: Side | None
+    claimed_by: str | None
+    mirrored: bool
 
 
 class ScanOut(BaseModel):
@@ -66,12 +112,23 @@ class ScanOut(BaseModel):
         description="Measurements the scan does not give (null in `measurements`), estimated with their 95 % "
         "uncertainty; a last is fitted to them. Empty for a scan that gives everything, or from before estimates.",
     )
+    warnings: list[str] = Field(default_factory=list, description="What is doubtful about measured values.")
+    coverage: ScanCoverageOut | None = Field(
+        None, description="What of the foot the scan holds; null until measured, or from before it was recorded."
+    )
+    side_decision: SideDecisionOut | None = Field(None, description="How the side was settled; null as `coverage`.")
+    other_foot_scan_id: int | None = Field(
+        None, description="The file held both feet: the other foot's scan (each foot is a scan of its own)."
+    )
     summary: ScanSummaryOut
     links: dict[str, str]
 
     @classmethod
     def of(cls, scan: FootScan, measured: Measurements | None) -> ScanOut:
         summary: dict[str, Any] = scan.summary or {}
+        links = {"self": f"/api/scans/{scan.id}", "upload": f"/api/scans/{scan.id}/upload"}
+        if scan.other_foot_id is not None:
+            links["other_foot"] = f"/api/scans/{scan.other_foot_id}"
         return cls(
             id=scan.id,
             original_filename=scan.original_filename,
@@ -81,8 +138,12 @@ class ScanOut(BaseModel):
             units_detected=scan.units_detected,
             measurements={} if measured is None else dict(measured.values_mm),
             estimated={} if measured is None else {k: EstimateOut.of(e) for k, e in measured.estimated.items()},
+            warnings=[] if measured is None else list(measured.warnings),
+            coverage=None if scan.coverage is None else ScanCoverageOut.model_validate(scan.coverage),
+            side_decision=None if scan.side_decision is None else SideDecisionOut.model_validate(scan.side_decision),
+            other_foot_scan_id=scan.other_foot_id,
             summary=ScanSummaryOut.model_validate(summary),
-            links={"self": f"/api/scans/{scan.id}", "upload": f"/api/scans/{scan.id}/upload"},
+            links=links,
         )
 
 
