@@ -10,7 +10,7 @@ A last shaped to the foot is also judged against its rule map (:mod:`lasts.rule_
 was meant to have. Its error is achieved − target (+ looser than the rule, − tighter); per region the report
 gives the deepest room the rules ask for there, how far the last presses beyond it, and the error's mean and
 95th percentile of its size, over the points the rules set (round and ahead of the toes the style's toe decides:
-no target).
+no target; nor on a cut scan's cap, which is not foot).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import open3d as o3d
 
 from geometry.arrays import FloatArray
 from geometry.exchange.svg_colours import RED_WHITE_BLUE, ramp_hex, swatch_strip_svg
-from geometry.meshes import open3d_tensor
+from geometry.meshes import face_normals, open3d_tensor
 from lasts.rule_map import RuleMap
 
 # Regions by position along the foot, fractions of the foot length (ball region around the MTP joints).
@@ -88,6 +88,21 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> FloatArray:
     return normals
 
 
+def cut_cap_faces(vertices: np.ndarray, faces: np.ndarray, band_mm: float = 1.5) -> np.ndarray:
+    """(m,) bool: the faces of a scan's cap where it was cut flat at its top (facing up, all within ``band_mm`` of
+    the top): where the scanner or ingest closed the cut, not foot."""
+    up = face_normals(np.asarray(vertices, dtype=np.float64), np.asarray(faces))[:, 2] > 0.5
+    cap: np.ndarray = up & (vertices[faces][:, :, 2].min(axis=1) > float(vertices[:, 2].max()) - band_mm)
+    return cap
+
+
+def _not_foot(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(n,) bool: vertices only on the cut's cap (its rim is foot)."""
+    on_foot = np.zeros(len(vertices), dtype=bool)
+    on_foot[faces[~cut_cap_faces(vertices, faces)].ravel()] = True
+    return ~on_foot
+
+
 def signed_room_mm(foot_vertices: np.ndarray, last_vertices: np.ndarray, last_faces: np.ndarray) -> FloatArray:
     """Distance of each foot vertex to the last's surface, + inside the last, mm (open3d ray casting)."""
     scene = o3d.t.geometry.RaycastingScene()
@@ -119,6 +134,7 @@ def fit_report(
     target = None
     if rule_map is not None and foot_faces is not None:
         target = rule_map.target_room_mm(foot_vertices, vertex_normals(foot_vertices, foot_faces))
+        target[_not_foot(foot_vertices, foot_faces)] = np.nan  # a cut scan's cap: no rule sets room there
     # Toe room: how far the last reaches past the longest toe, along the axis.
     toe_room = float(last_vertices[:, 0].max() - foot_vertices[:, 0].max())
     regions: dict[str, dict[str, float]] = {}
@@ -195,6 +211,7 @@ def heat_map_svg(
     columns: list[tuple[str, np.ndarray]] = [("room", room_mm)]
     if report.rule_map is not None:
         target = report.rule_map.target_room_mm(foot_vertices, vertex_normals(foot_vertices, foot_faces))
+        target[_not_foot(foot_vertices, foot_faces)] = np.nan
         columns.append(("error", room_mm - target))
 
     scale, margin = 2.0, 30.0

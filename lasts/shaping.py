@@ -13,8 +13,9 @@ The deformation is a displacement field on the base's (along, around) parameter 
    section plane, that puts it at the rule's room from the foot, with a confidence: 0 ahead of the toes and
    above the foot scan's top (fading in), low on the heel's back curve and above the shoe's top, none on the
    bottom but under the arch, less where the foot there faces another way or lies far off; where the base
-   presses deeper than the rules allow (round the toes too, where the style's toe otherwise stays) it is pushed
-   out more firmly;
+   presses deeper than the rules allow (round the toes too, where the style's toe otherwise stays, and at the
+   bottom's corner) it is pushed out more firmly. A scan cut under the shoe's top (a consumer scanner's, ~100 mm
+   up) is followed up to its cut: its cap is no foot, its rim is carried straight up (``FootQuery``);
 2. the field is the weighted least-squares fit of these moves with a thin-plate smoothness term on the grid
    (scipy sparse solve): wavelengths under ``smoothing_length_mm`` (longer than a toe) are damped, so the
    surface stays smooth and prints no toe; the bottom keeps its height (but under the arch) and the poles stay,
@@ -39,6 +40,7 @@ from scipy.sparse.linalg import spsolve
 from geometry.arrays import FloatArray
 from geometry.meshes import face_normals, open3d_tensor
 from lasts.errors import LastError
+from lasts.fit_report import cut_cap_faces
 from lasts.fitting import TARGET_KEYS, LastFit, measure_last
 from lasts.measurements import GirthLine
 from lasts.model import (
@@ -70,19 +72,26 @@ class ShapingRules:
     toes_keep: float = 0.1  # round the toes the style's shape is kept this firmly (moved only if it presses)
     ahead_keep: float = 10.0  # ahead of the toes and above the scan the base stays (the style's toe, the base's cone)
     bottom_keep: float = 1.0  # the bottom keeps its height: the flat insole
+    # The bottom's corner toward the feather (around-fraction from this on; the feather is at 0.11) is pushed out
+    # where it presses (a sole spread on the scanner's glass bulges past a narrow bottom) though it does not follow.
+    bottom_guard_from: float = 0.07
     keep: float = 0.002  # everywhere, a little: what nothing asks for stays as the base has it
     # The last follows the foot up to the shoe's top (FitLimits: 0.25 L at the heel, 0.40 L ahead), fading out
-    # over this height above it and under the top of the scan (a low-cut scan stops well under the last's cone).
+    # over this height above it, and above the top of the scan (a low-cut scan stops well under the last's cone).
     fade_mm: float = 20.0
     above_cover_follow: float = 0.3  # above the shoe's top the cone follows the leg this loosely
+    # A scan's cut top: its cap is not foot, its rim is carried this far straight up (FootQuery). Where the shoe
+    # covers the foot the last follows it up to the scan's top (a low cut), fading out over fade_mm above it; above
+    # the shoe's top the fade ends this far under the scan's top (a tall scan: the cut is not the leg's shape).
+    extend_cut_mm: float = 40.0
     scan_top_margin_mm: float = 5.0
     max_reach_mm: float = 25.0  # a foot point further than this from the last is not what the node is shaped to
     heel_back_share: float = 0.12  # × L: the back curve is the base's behind this
     # Girth correction: a band this wide (Gaussian sigma, mm) about each girth's plane is offset round its section.
     band_mm: float = 14.0
     band_floor: float = 0.1  # a girth's offset where the foot has no room to give, as a share of the most
-    give_span_mm: float = 3.0  # this much more room than the rules' least gives the full offset
-    give_smoothing_mm: float = 25.0  # where room is given is itself smooth: no bump of the foot prints into a band
+    give_span_mm: float = 5.0  # this much more room than the rules' least gives the full offset
+    give_smoothing_mm: float = 15.0  # where room is given is itself smooth: no bump of the foot prints into a band
     long_heel_covered_share: float = 0.1  # the long heel girth's offset under the shoe's top, to 1 above it
     girth_tolerance_mm: float = 0.25
     correction_steps: int = 4  # on the coarse mesh
@@ -94,19 +103,29 @@ DEFAULT_SHAPING_RULES = ShapingRules()
 
 
 class FootQuery:
-    """Closest points on a foot's surface (open3d ray casting), with the surface's outward normal there."""
+    """Closest points on a foot's surface (open3d ray casting), with the surface's outward normal there.
 
-    def __init__(self, vertices: np.ndarray, faces: np.ndarray) -> None:
+    With ``extend_cut_mm``, a scan cut flat at its top is read as the foot it was cut from: its cap (faces facing up
+    within ``cap_band_mm`` of the top: where the scanner or ingest closed the cut, not foot) is left out and its rim
+    is carried straight up by ``extend_cut_mm``, the foot's last known outline, so a last near and above a low cut
+    keeps following the foot's sides instead of reverting to the base (or being drawn down onto the cap)."""
+
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray, extend_cut_mm: float = 0.0,
+                 cap_band_mm: float = 1.5) -> None:  # fmt: skip
         if len(vertices) < 4 or len(faces) < 4:
             raise ShapingError("the foot's surface is empty: a last cannot be shaped to it")
+        vertices = np.asarray(vertices, dtype=np.float64)
+        faces = np.asarray(faces)
+        self.top_mm = float(np.max(vertices[:, 2]))
+        if extend_cut_mm > 0.0:
+            vertices, faces = _extended_cut(vertices, faces, self.top_mm, extend_cut_mm, cap_band_mm)
         self.scene = o3d.t.geometry.RaycastingScene()
         mesh = o3d.t.geometry.TriangleMesh(
             open3d_tensor(np.ascontiguousarray(vertices, dtype=np.float32), o3d.core.float32),
             open3d_tensor(np.ascontiguousarray(faces, dtype=np.int32), o3d.core.int32),
         )
         self.scene.add_triangles(mesh)
-        self.normals = face_normals(np.asarray(vertices, dtype=np.float64), np.asarray(faces))
-        self.top_mm = float(np.max(vertices[:, 2]))
+        self.normals = face_normals(vertices, faces)
 
     def closest(self, points: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """For points (n, 3): the closest foot points (n, 3), the foot's normals there (n, 3) and each point's
@@ -119,6 +138,30 @@ class FootQuery:
         distance = np.linalg.norm(gap, axis=1)
         sign = np.where(np.einsum("ij,ij->i", gap, normals) >= 0.0, 1.0, -1.0)
         return closest, normals, sign * distance
+
+
+def _extended_cut(
+    vertices: np.ndarray, faces: np.ndarray, top_mm: float, extend_mm: float, cap_band_mm: float
+) -> tuple[FloatArray, np.ndarray]:
+    """The foot's surface without the cap of its top cut, and its rim there carried straight up by ``extend_mm``
+    (a band of faces wound as the faces they border, so they face out as the foot does)."""
+    cap = cut_cap_faces(vertices, faces, cap_band_mm)
+    if not cap.any():
+        return vertices, faces
+    kept = faces[~cap]
+    edges = np.concatenate([kept[:, [0, 1]], kept[:, [1, 2]], kept[:, [2, 0]]])
+    key = np.sort(edges, axis=1)
+    _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    rim = edges[counts[inverse.ravel()] == 1]  # edges (a, b) of one kept face each: the openings' rims
+    rim = rim[(vertices[rim][:, :, 2] > top_mm - cap_band_mm - 1.0).all(axis=1)]  # the cut's, not a hole's
+    if len(rim) == 0:
+        return vertices, kept
+    a, b = rim[:, 0], rim[:, 1]
+    lifted = np.arange(len(vertices), 2 * len(vertices))
+    raised = vertices + np.array([0.0, 0.0, extend_mm])
+    # The neighbour of a face's edge a → b runs b → a.
+    band = np.concatenate([np.stack([b, a, lifted[a]], axis=1), np.stack([b, lifted[a], lifted[b]], axis=1)])
+    return np.vstack([vertices, raised]), np.vstack([kept, band])
 
 
 # The widths are the rule map's (the sides' room round the heel and the ball), not corrected to the fit targets:
@@ -251,7 +294,8 @@ def _node_weights(
     # The shoe's top (FitLimits' cover heights) and the scan's: above, the base's cone.
     cover = _cover_height_mm(x, length)
     under_cover = _smoothstep((cover + rules.fade_mm - z) / rules.fade_mm)
-    under_scan = _smoothstep((foot.top_mm - rules.scan_top_margin_mm - z) / rules.fade_mm)
+    start = np.clip(cover, foot.top_mm - rules.scan_top_margin_mm - rules.fade_mm, foot.top_mm)
+    under_scan = _smoothstep((start + rules.fade_mm - z) / rules.fade_mm)
     behind = _smoothstep((rule_map.foot_length_mm - x) / 10.0)  # ahead of the toes: the style's toe
     back = (x < rules.heel_back_share * length) & (normals[:, 0] < -0.5)
     # Above the shoe's top the cone follows the leg loosely: its girths keep the leg's order (the long heel girth's
@@ -260,7 +304,8 @@ def _node_weights(
     upper = np.where(back, rules.back_follow, 1.0) * above * under_scan * behind
     follow = np.where(bottom, lift, upper)
     near_cover = _smoothstep((cover + 0.5 * rules.fade_mm - z) / (0.5 * rules.fade_mm))
-    guard = rules.guard_weight * np.where(bottom, lift, under_scan * near_cover)
+    corner = _smoothstep((m - rules.bottom_guard_from) / 0.03)
+    guard = rules.guard_weight * np.where(bottom, np.maximum(lift, corner), under_scan * near_cover)
     toes = _smoothstep((x - rule_map.toes_start_mm) / 10.0)
     keep = np.repeat((rules.keep + rules.toes_keep * (1.0 - follow))[:, None], 3, axis=1)
     # Ahead of the toes and above the scan the base stays: the style's toe, the base's cone.
@@ -476,7 +521,7 @@ def shape_last(
     (m, 3), mm, the measuring frame) under the rule map: the field, then each girth corrected; measured with the
     foot's definitions on a ``face_count`` mesh."""
     started = time.perf_counter()
-    foot = FootQuery(foot_vertices, foot_faces)
+    foot = FootQuery(foot_vertices, foot_faces, rules.extend_cut_mm)
     params = base.last.params
     shape, iterations = shape_field(params, foot, rule_map, rules)
     shaped, builds = _corrected(params.with_values(shape=shape), base.targets, foot, rule_map, rules, face_count)
