@@ -4,25 +4,42 @@ once per pair; the per-style aggregate; the problems on the way."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from lasts.model import LastParameters
 from manufacturing.pipeline.local import run_pipeline_in_process
+from manufacturing.settings import Settings
+from tests.web.conftest import SavedWorkshop, new_workshop, reopened, saved
 from tests.web.floor import Floor, place_order
 
 BALL_TIGHT = {"answers": {"ball": "tight", "toe": "right", "heel": {"answer": "right", "text": "holds well"}},
               "comment": "the ball presses after an hour"}  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def delivered_workshop(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite_template: Path, find_template_bytes: bytes
+) -> tuple[SavedWorkshop, dict]:
+    """A real order of two pairs: the first delivered (every operation done), the second still waiting; built once
+    for the module."""
+    with new_workshop(tmp_path_factory, migrated_sqlite_template) as client:
+        placed = place_order(client, find_template_bytes, pairs=2)
+        for run_id in placed["run_ids"]:
+            run_pipeline_in_process(client.app.state.resources, run_id)
+        Floor(client).run_through(placed["pair_serials"][0])
+    return saved(client), placed
+
+
 @pytest.fixture
-def delivered(client: TestClient, find_template_bytes: bytes) -> tuple[TestClient, dict]:
-    """A real order of two pairs: the first delivered (every operation done), the second still waiting."""
-    placed = place_order(client, find_template_bytes, pairs=2)
-    for run_id in placed["run_ids"]:
-        run_pipeline_in_process(client.app.state.resources, run_id)
-    Floor(client).run_through(placed["pair_serials"][0])
-    return client, placed
+def delivered(delivered_workshop: tuple[SavedWorkshop, dict], settings: Settings) -> Iterator[tuple[TestClient, dict]]:
+    """A copy of that order's workshop, this test's own."""
+    workshop, placed = delivered_workshop
+    with reopened(workshop, settings) as client:
+        yield client, placed
 
 
 def test_ball_tight_makes_the_next_revision_of_the_last(delivered: tuple[TestClient, dict]) -> None:

@@ -5,24 +5,42 @@ lasting, the rework list, a passing re-inspection, the metrics; and the problems
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from manufacturing.pipeline.local import run_pipeline_in_process
 from manufacturing.qc.templates import Checkpoint
+from manufacturing.settings import Settings
+from tests.web.conftest import SavedWorkshop, new_workshop, reopened, saved
 from tests.web.floor import FINAL_PASS, Floor, place_order, png
 
 
+@pytest.fixture(scope="module")
+def final_check_workshop(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite_template: Path, find_template_bytes: bytes
+) -> tuple[SavedWorkshop, Floor, str]:
+    """A real pair whose every operation before the final QC point is done, built once for the module."""
+    with new_workshop(tmp_path_factory, migrated_sqlite_template) as client:
+        placed = place_order(client, find_template_bytes)
+        run_pipeline_in_process(client.app.state.resources, placed["run_ids"][0])
+        floor = Floor(client)
+        serial = placed["pair_serials"][0]
+        floor.run_through(serial, until="qc_final")
+    return saved(client), floor, serial
+
+
 @pytest.fixture
-def at_final_check(client: TestClient, find_template_bytes: bytes) -> tuple[TestClient, Floor, str]:
-    """A real pair whose every operation before the final QC point is done."""
-    placed = place_order(client, find_template_bytes)
-    run_pipeline_in_process(client.app.state.resources, placed["run_ids"][0])
-    floor = Floor(client)
-    serial = placed["pair_serials"][0]
-    floor.run_through(serial, until="qc_final")
-    return client, floor, serial
+def at_final_check(
+    final_check_workshop: tuple[SavedWorkshop, Floor, str], settings: Settings
+) -> Iterator[tuple[TestClient, Floor, str]]:
+    """A copy of that pair's workshop, this test's own."""
+    workshop, floor, serial = final_check_workshop
+    with reopened(workshop, settings) as client:
+        yield client, replace(floor, client=client, sent=dict(floor.sent)), serial
 
 
 def test_templates_are_listed_per_checkpoint(client: TestClient) -> None:

@@ -4,15 +4,19 @@ and counts; a pair's timeline; the schedule after a re-plan and the work-centre 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from manufacturing.pipeline.local import run_pipeline_in_process
+from manufacturing.settings import Settings
 from manufacturing.states import WorkOrderState
+from tests.web.conftest import SavedWorkshop, new_workshop, reopened, saved
 from tests.web.floor import Floor, place_order
 
 
@@ -27,23 +31,47 @@ class Staffed:
     order_of: dict[str, str]
 
 
+@dataclass(frozen=True)
+class StaffedWorkshop:
+    """The floor below, built once for the module (three pipelines run); each test gets a copy to change."""
+
+    saved: SavedWorkshop
+    floor: Floor  # as it was left: its clock and counts
+    done: str
+    running: str
+    ready: str
+    unreleased: str
+    order_of: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def staffed_workshop(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite_template: Path, find_template_bytes: bytes
+) -> StaffedWorkshop:
+    with new_workshop(tmp_path_factory, migrated_sqlite_template) as client:
+        two = place_order(client, find_template_bytes, pairs=2)
+        other = place_order(client, find_template_bytes, style="oxford")
+        for run_id in two["run_ids"]:
+            run_pipeline_in_process(client.app.state.resources, run_id)
+        floor = Floor(client)
+        done, running = two["pair_serials"]
+        floor.run_through(done)
+        floor.reserve(running)
+        floor.event(running, "cutting", "started", station="cutting-1", worker="W-3")
+        third = place_order(client, find_template_bytes)
+        run_pipeline_in_process(client.app.state.resources, third["run_ids"][0])
+        ready = third["pair_serials"][0]
+        order_of = {done: two["order_number"], running: two["order_number"], ready: third["order_number"],
+                    other["pair_serials"][0]: other["order_number"]}  # fmt: skip
+    return StaffedWorkshop(saved(client), floor, done, running, ready, other["pair_serials"][0], order_of)
+
+
 @pytest.fixture
-def staffed(client: TestClient, find_template_bytes: bytes) -> Staffed:
-    two = place_order(client, find_template_bytes, pairs=2)
-    other = place_order(client, find_template_bytes, style="oxford")
-    for run_id in two["run_ids"]:
-        run_pipeline_in_process(client.app.state.resources, run_id)
-    floor = Floor(client)
-    done, running = two["pair_serials"]
-    floor.run_through(done)
-    floor.reserve(running)
-    floor.event(running, "cutting", "started", station="cutting-1", worker="W-3")
-    third = place_order(client, find_template_bytes)
-    run_pipeline_in_process(client.app.state.resources, third["run_ids"][0])
-    ready = third["pair_serials"][0]
-    order_of = {done: two["order_number"], running: two["order_number"], ready: third["order_number"],
-                other["pair_serials"][0]: other["order_number"]}  # fmt: skip
-    return Staffed(client, floor, done, running, ready, other["pair_serials"][0], order_of)
+def staffed(staffed_workshop: StaffedWorkshop, settings: Settings) -> Iterator[Staffed]:
+    s = staffed_workshop
+    with reopened(s.saved, settings) as client:
+        floor = replace(s.floor, client=client, sent=dict(s.floor.sent))
+        yield Staffed(client, floor, s.done, s.running, s.ready, s.unreleased, dict(s.order_of))
 
 
 def pairs(client: TestClient, **params: Any) -> dict[str, Any]:

@@ -166,10 +166,10 @@ def sqlite_client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def postgres_client(settings: Settings, postgres_url: str) -> Iterator[TestClient]:
+def postgres_client(settings: Settings, migrated_postgres_url: str) -> Iterator[TestClient]:
     # PostgreSQL is the production profile: it needs a strong session key of its own.
     key = SecretStr(secrets.token_urlsafe(32))
-    yield from _search_app(settings.model_copy(update={"database_url": postgres_url, "secret_key": key}))
+    yield from _search_app(settings.model_copy(update={"database_url": migrated_postgres_url, "secret_key": key}))
 
 
 def test_a_nul_in_a_search_is_refused_on_sqlite(sqlite_client: TestClient) -> None:

@@ -7,19 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from manufacturing.boards.pairs import PAIR_STATES, PairFilterError, PairFilters, list_pairs, state_counts
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.orders.repository import like_pattern
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
 from manufacturing.planning.work_orders import EventType
+from tests.conftest import new_postgres_database, sqlite_at_head
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)
 DERBY = RoutingInputs("derby", piece_count=8, seam_length_mm=1800.0, eyelets=10)
@@ -35,7 +34,7 @@ class Board:
 
 
 def make_board(url: str) -> Iterator[Board]:
-    upgrade(url)
+    """``url``: a database at head."""
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     try:
@@ -69,14 +68,16 @@ def make_board(url: str) -> Iterator[Board]:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def board(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Board]:
-    url = (
-        f"sqlite:///{tmp_path / 'board.sqlite'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    yield from make_board(url)
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def board(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
+    """Built once for each database: the tests only read it."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("board") / "board.sqlite"
+        yield from make_board(sqlite_at_head(request.getfixturevalue("migrated_sqlite_template"), f"sqlite:///{path}"))
+        return
+    server, template = request.getfixturevalue("postgres_server_url"), request.getfixturevalue("postgres_template")
+    with new_postgres_database(server, request.getfixturevalue("later_drops"), template) as url:
+        yield from make_board(url)
 
 
 def every_page(board: Board, filters: PairFilters, limit: int) -> tuple[list[str], set[int]]:

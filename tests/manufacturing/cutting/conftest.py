@@ -15,7 +15,6 @@ from benchmarks.pattern_samples import quarter, toe_cap, vamp
 from geometry.pattern import PatternPiece
 from manufacturing.artifacts import ArtifactStore
 from manufacturing.cutting.plan import CutPiece
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.nesting.model import (
@@ -29,6 +28,7 @@ from manufacturing.nesting.model import (
     StripLayout,
     StripPlacement,
 )
+from tests.conftest import migrated_database_url
 from tests.manufacturing.inventory.stock import stock_up
 
 T0 = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
@@ -109,7 +109,7 @@ def _pairs(sessions: sessionmaker[Session], count: int) -> list[int]:
 
 
 def _cutting_db(url: str, tmp_path: Path) -> Iterator[CuttingDb]:
-    upgrade(url)
+    """``url``: a database at head."""
     engine = make_engine(url)
     try:
         sessions = make_session_factory(engine)
@@ -122,12 +122,9 @@ def _cutting_db(url: str, tmp_path: Path) -> Iterator[CuttingDb]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def cutting_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CuttingDb]:
     """The same tests on the embedded database and on the production one."""
-    url = (
-        f"sqlite:///{tmp_path / 'cut.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    )
-    yield from _cutting_db(url, tmp_path)
+    yield from _cutting_db(migrated_database_url(request, tmp_path / "cut.sqlite"), tmp_path)
 
 
 @pytest.fixture
-def postgres_cutting_db(postgres_url: str, tmp_path: Path) -> Iterator[CuttingDb]:
-    yield from _cutting_db(postgres_url, tmp_path)
+def postgres_cutting_db(migrated_postgres_url: str, tmp_path: Path) -> Iterator[CuttingDb]:
+    yield from _cutting_db(migrated_postgres_url, tmp_path)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from manufacturing.artifacts import ArtifactStore
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
+from tests.conftest import migrated_database_url
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)  # a Monday, inside the early shift
 
@@ -27,7 +27,7 @@ class InventoryDb:
 
 
 def _inventory_db(url: str, tmp_path: Path, dialect: str) -> Iterator[InventoryDb]:
-    upgrade(url)
+    """``url``: a database at head."""
     engine = make_engine(url)
     try:
         sessions = make_session_factory(engine)
@@ -50,12 +50,10 @@ def _inventory_db(url: str, tmp_path: Path, dialect: str) -> Iterator[InventoryD
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def inventory_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InventoryDb]:
-    url = (
-        f"sqlite:///{tmp_path / 'inv.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    )
+    url = migrated_database_url(request, tmp_path / "inv.sqlite")
     yield from _inventory_db(url, tmp_path, request.param)
 
 
 @pytest.fixture
-def postgres_inventory_db(postgres_url: str, tmp_path: Path) -> Iterator[InventoryDb]:
-    yield from _inventory_db(postgres_url, tmp_path, "postgres")
+def postgres_inventory_db(migrated_postgres_url: str, tmp_path: Path) -> Iterator[InventoryDb]:
+    yield from _inventory_db(migrated_postgres_url, tmp_path, "postgres")

@@ -113,8 +113,9 @@ def test_elastic_and_textile_slots_go_to_the_roll(derby_pair: PairFlattening) ->
 def test_two_pairs_on_the_real_hide_are_valid_and_whole(derby_pair: PairFlattening, scarpa_large_hide: Hide) -> None:
     orders = [pair_hide_pieces(derby_pair, f"order-{k}") for k in (1, 2)]
     orders.append(pair_hide_pieces(derby_pair, "order-3", grain_limit_deg=5.0))  # a second design
-    # A generous budget: the search stops on time, and a loaded machine must still place all three.
-    layout = nest_style_pairs("derby-41", orders, [scarpa_large_hide], HideNestConfig(seconds=15.0))
+    # One greedy pass (~6 s of CPU) with a budget it never reaches: a loaded machine places the same three. The
+    # restarts that fill a budget are tested on nest_hides (test_hides.py).
+    layout = nest_style_pairs("derby-41", orders, [scarpa_large_hide], HideNestConfig(seconds=300.0, restarts=False))
     validate_hide_layout(layout)  # done inside; the contract stated here
     assert layout.unplaced() == {}
     assert pairs_placed(layout.instance, (p.piece_id for p in layout.placements)) == ["order-1", "order-2", "order-3"]
@@ -130,7 +131,9 @@ def test_two_pairs_on_the_real_hide_are_valid_and_whole(derby_pair: PairFlatteni
 def test_pairs_spread_over_small_hides_stay_whole(derby_pair: PairFlattening) -> None:
     hides = [Hide(f"h{k}", box(0, 0, 700, 420)) for k in range(2)]
     orders = [pair_hide_pieces(derby_pair, f"order-{k}") for k in range(1, 6)]
-    layout = nest_style_pairs("derby-41", orders, hides, HideNestConfig(seconds=8.0))
+    # One greedy pass per hide (a coarser grid: ~4 s of CPU, not 10) with a budget it never reaches: what is placed
+    # does not hang on the machine's load.
+    layout = nest_style_pairs("derby-41", orders, hides, HideNestConfig(seconds=300.0, cell_mm=3.0, restarts=False))
     hides_of: dict[str, set[str]] = defaultdict(set)
     for placement in layout.placements:
         hides_of[placement.piece_id.split("/")[0]].add(placement.hide_id)

@@ -3,7 +3,6 @@ from collections.abc import Iterator
 import pytest
 
 from configurator.options import parse_options
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.session import session_scope
 from manufacturing.orders.service import PlacedOrder, place_order
 from manufacturing.pipeline.resources import Resources, build_resources
@@ -11,9 +10,8 @@ from manufacturing.settings import Settings
 
 
 @pytest.fixture
-def resources(settings: Settings) -> Iterator[Resources]:
-    built = build_resources(settings)
-    upgrade(settings.resolved_database_url)
+def resources(migrated_settings: Settings) -> Iterator[Resources]:
+    built = build_resources(migrated_settings)
     yield built
     built.engine.dispose()
 

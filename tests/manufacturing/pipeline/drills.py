@@ -14,10 +14,10 @@ from manufacturing.db.session import session_scope
 from manufacturing.pipeline.resources import Resources
 from manufacturing.states import RunState, StageState
 
-RUN_TIMEOUT_S = 60
+RUN_TIMEOUT_S = 300  # a deadline under load, not a measure: the runs take ~10-20 s on a quiet machine
 
 
-def wait_for_running_stage(resources: Resources, run_id: int, stages: set[str], timeout_s: float = 30) -> str:
+def wait_for_running_stage(resources: Resources, run_id: int, stages: set[str], timeout_s: float = 120) -> str:
     """Wait until one of ``stages`` of the run is running (claimed and not finished); returns its name."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -19,7 +19,6 @@ from sqlalchemy import create_engine, select, text
 
 from benchmarks.brokers import PrivateRedis, free_port
 from benchmarks.pipeline import WorkerProcess, audit, place_and_enqueue
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import PipelineRun, StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.celery_app import make_celery
@@ -43,11 +42,10 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
-def production(settings: Settings, postgres_url: str, private_redis: PrivateRedis) -> Iterator[Resources]:
+def production(settings: Settings, migrated_postgres_url: str, private_redis: PrivateRedis) -> Iterator[Resources]:
     prod = settings.model_copy(
-        update={"database_url": postgres_url, "broker_url": private_redis.url, "task_max_retries": 2}
+        update={"database_url": migrated_postgres_url, "broker_url": private_redis.url, "task_max_retries": 2}
     )
-    upgrade(prod.resolved_database_url)
     resources = build_resources(prod)
     yield resources
     resources.engine.dispose()

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from benchmarks.brokers import PrivateRabbitVhost
 from benchmarks.pipeline import WorkerProcess, place_and_enqueue
 from geometry.errors import ConfigurationError
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import StageRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.celery_app import make_celery
@@ -44,10 +43,9 @@ def rabbit_vhost() -> Iterator[PrivateRabbitVhost]:
 
 
 @pytest.fixture
-def production(settings: Settings, postgres_url: str, rabbit_vhost: PrivateRabbitVhost) -> Iterator[Resources]:
-    update = {"database_url": postgres_url, "broker_url": rabbit_vhost.url, "task_max_retries": 2}
+def production(settings: Settings, migrated_postgres_url: str, rabbit_vhost: PrivateRabbitVhost) -> Iterator[Resources]:
+    update = {"database_url": migrated_postgres_url, "broker_url": rabbit_vhost.url, "task_max_retries": 2}
     prod = settings.model_copy(update=update)
-    upgrade(prod.resolved_database_url)
     resources = build_resources(prod)
     yield resources
     resources.engine.dispose()

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks.pipeline import WorkerProcess
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import PipelineRun
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline import recovery
@@ -56,9 +55,9 @@ def test_a_worker_resumes_a_stalled_run_by_itself(
 
 
 @pytest.fixture
-def production(settings: Settings, postgres_url: str, redis_url: str) -> Iterator[Resources]:
-    upgrade(postgres_url)
-    built = build_resources(settings.model_copy(update={"database_url": postgres_url, "broker_url": redis_url}))
+def production(settings: Settings, migrated_postgres_url: str, redis_url: str) -> Iterator[Resources]:
+    update = {"database_url": migrated_postgres_url, "broker_url": redis_url}
+    built = build_resources(settings.model_copy(update=update))
     yield built
     built.engine.dispose()
 
@@ -113,10 +112,9 @@ def test_two_sweeps_at_once_resend_a_stalled_run_once(
 
 @pytest.mark.postgres
 def test_two_sweeps_at_once_resend_a_stalled_run_once_on_postgresql(
-    settings: Settings, postgres_url: str, find_template_bytes: bytes, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, migrated_postgres_url: str, find_template_bytes: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    upgrade(postgres_url)
-    resources = build_resources(settings.model_copy(update={"database_url": postgres_url}))
+    resources = build_resources(settings.model_copy(update={"database_url": migrated_postgres_url}))
     try:
         _two_sweeps_at_once(resources, find_template_bytes, monkeypatch)
     finally:

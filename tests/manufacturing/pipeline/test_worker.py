@@ -116,7 +116,7 @@ def test_redis_broker_worker_runs_the_chain(
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_production_profile_postgres_and_redis(
-    settings: Settings, redis_url: str, postgres_url: str, find_template_bytes: bytes, tmp_path: Path
+    settings: Settings, redis_url: str, migrated_postgres_url: str, find_template_bytes: bytes, tmp_path: Path
 ) -> None:
-    production = settings.model_copy(update={"broker_url": redis_url, "database_url": postgres_url})
+    production = settings.model_copy(update={"broker_url": redis_url, "database_url": migrated_postgres_url})
     _assert_succeeded(_order_through_worker(production, find_template_bytes, tmp_path, "find_template.obj"))

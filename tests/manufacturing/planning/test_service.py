@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair, TrackingEvent, WorkOrder, WorkOrderOperation
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.planning import kits, service
@@ -19,6 +18,7 @@ from manufacturing.planning.factory import default_factory
 from manufacturing.planning.routing import TEMPLATES, RoutingInputs
 from manufacturing.planning.work_orders import EventType
 from manufacturing.states import OperationState, WorkOrderState
+from tests.conftest import migrated_database_url
 from tests.manufacturing.inventory.stock import stock_up
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)  # a Monday, inside the early shift
@@ -34,12 +34,7 @@ class PlanningDb:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PlanningDb]:
-    url = (
-        f"sqlite:///{tmp_path / 'plan.sqlite'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    upgrade(url)
+    url = migrated_database_url(request, tmp_path / "plan.sqlite")
     engine = make_engine(url)
     try:
         sessions = make_session_factory(engine)

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from manufacturing.artifacts.store import ArtifactStore
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
 from manufacturing.planning.work_orders import EventType
+from tests.conftest import migrated_database_url
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)
 DERBY = RoutingInputs("derby", piece_count=8, seam_length_mm=1800.0, eyelets=10)
@@ -60,7 +60,7 @@ class Shop:
 
 
 def make_shop(url: str, tmp_path: Path, pairs: int = 4, style: str = "derby") -> Iterator[Shop]:
-    upgrade(url)
+    """``url``: a database at head."""
     engine = make_engine(url)
     try:
         sessions = make_session_factory(engine)
@@ -87,7 +87,4 @@ def make_shop(url: str, tmp_path: Path, pairs: int = 4, style: str = "derby") ->
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
-    url = (
-        f"sqlite:///{tmp_path / 'qc.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    )
-    yield from make_shop(url, tmp_path)
+    yield from make_shop(migrated_database_url(request, tmp_path / "qc.sqlite"), tmp_path)

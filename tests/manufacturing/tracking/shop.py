@@ -18,6 +18,7 @@ from manufacturing.db.models import Customer, Design, Order, Pair
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.planning import service as planning
 from manufacturing.planning.routing import RoutingInputs
+from tests.conftest import migrated_database_url
 from tests.manufacturing.inventory.stock import receive_opening_stock
 
 T0 = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)  # a Monday, inside the early shift
@@ -62,9 +63,7 @@ def make_shop(url: str, pairs: int = 3, due_hours: float = 48.0) -> Shop:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
-    url = (f"sqlite:///{tmp_path / 'track.sqlite'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))  # fmt: skip
-    built = make_shop(url)
+    built = make_shop(migrated_database_url(request, tmp_path / "track.sqlite"))
     try:
         yield built
     finally:
