@@ -23,7 +23,6 @@ from fastapi.testclient import TestClient
 from benchmarks.brokers import free_port
 from manufacturing.accounts.roles import Role
 from manufacturing.accounts.service import add_account
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.session import make_engine, make_session_factory, session_scope
 from manufacturing.pipeline.heartbeat import heartbeat_dir, read_heartbeats
 from manufacturing.settings import Settings
@@ -190,9 +189,8 @@ def test_however_serve_ends_its_worker_ends(tmp_path: Path, ending: signal.Signa
 
 
 @pytest.fixture
-def migrated(settings: Settings) -> Settings:
-    upgrade(settings.resolved_database_url)
-    return settings
+def migrated(migrated_settings: Settings) -> Settings:
+    return migrated_settings
 
 
 @pytest.mark.parametrize("broker_url", ["redis://127.0.0.1:{port}/0", "amqp://guest:guest@127.0.0.1:{port}//"])

@@ -8,7 +8,6 @@ import pytest
 
 from manufacturing.artifacts.orphans import sweep_orphan_blobs
 from manufacturing.db import repositories
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.celery_app import make_celery
 from manufacturing.pipeline.recovery import RecoveryContext, periodic_jobs
@@ -17,9 +16,8 @@ from manufacturing.settings import Settings
 
 
 @pytest.fixture
-def resources(settings: Settings) -> Iterator[Resources]:
-    built = build_resources(settings)
-    upgrade(settings.resolved_database_url)
+def resources(migrated_settings: Settings) -> Iterator[Resources]:
+    built = build_resources(migrated_settings)
     yield built
     built.engine.dispose()
 

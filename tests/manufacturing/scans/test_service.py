@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from geometry.errors import NotFoundError
 from lasts.side import Side
-from manufacturing.db.migrate import upgrade
 from manufacturing.db.models import Artifact, FootScan
 from manufacturing.db.session import session_scope
 from manufacturing.pipeline.resources import Resources, build_resources
@@ -18,9 +17,8 @@ from manufacturing.settings import Settings
 
 
 @pytest.fixture
-def resources(settings: Settings) -> Iterator[Resources]:
-    built = build_resources(settings)
-    upgrade(settings.resolved_database_url)
+def resources(migrated_settings: Settings) -> Iterator[Resources]:
+    built = build_resources(migrated_settings)
     yield built
     built.engine.dispose()
 
