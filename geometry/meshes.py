@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import open3d as o3d
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geometry.arrays import BoolArray, FloatArray, IndexArray
 
-# open3d's stubs want a tensor's dtype and device spelt out; at run time they default to the array's and the CPU.
-_CPU = o3d.core.Device("CPU:0")
+if TYPE_CHECKING:
+    import open3d as o3d
 
 
 def weld_vertices(vertices: FloatArray, faces: IndexArray, decimals: int = 9) -> tuple[FloatArray, IndexArray]:
@@ -63,6 +64,7 @@ def keep_faces(vertices: FloatArray, faces: IndexArray, mask: BoolArray) -> tupl
 
 def fill_small_holes(vertices: FloatArray, faces: IndexArray, max_hole_size: float) -> tuple[FloatArray, IndexArray]:
     """Close holes whose boundary is shorter than ``max_hole_size`` (input units), with open3d."""
+    import open3d as o3d  # imported when used: it costs a second to load
     mesh = o3d.t.geometry.TriangleMesh(
         open3d_tensor(np.ascontiguousarray(vertices, dtype=np.float64), o3d.core.float64),
         open3d_tensor(np.ascontiguousarray(faces, dtype=np.int64), o3d.core.int64),
@@ -73,4 +75,7 @@ def fill_small_holes(vertices: FloatArray, faces: IndexArray, max_hole_size: flo
 
 def open3d_tensor(array: np.ndarray, dtype: o3d.core.Dtype) -> o3d.core.Tensor:
     """An open3d tensor holding a copy of ``array`` (of that ``dtype``) on the CPU."""
-    return o3d.core.Tensor(array, dtype, _CPU)
+    import open3d as o3d  # imported when used: it costs a second to load
+
+    # open3d's stubs want a tensor's dtype and device spelt out; at run time they default to the array's and the CPU.
+    return o3d.core.Tensor(array, dtype, o3d.core.Device("CPU:0"))

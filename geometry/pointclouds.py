@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import open3d as o3d
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
@@ -15,6 +14,7 @@ def statistical_inlier_mask(points: FloatArray, neighbours: int = 20, std_ratio:
 
     points : (n, 3) float; returns (n,) bool
     """
+    import open3d as o3d  # imported when used: it costs a second to load
     cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, dtype=np.float64)))
     _, kept = cloud.remove_statistical_outlier(nb_neighbors=neighbours, std_ratio=std_ratio)
     mask = np.zeros(len(points), dtype=bool)
@@ -27,6 +27,7 @@ def voxel_average(points: FloatArray, voxel_mm: float) -> FloatArray:
 
     points : (n, 3) float, mm; returns (k, 3) float, mm
     """
+    import open3d as o3d  # imported when used: it costs a second to load
     cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, dtype=np.float64)))
     return np.asarray(cloud.voxel_down_sample(voxel_mm).points, dtype=np.float64)
 

@@ -8,7 +8,6 @@ with the surface around them; far from any point the surface is its own inventio
 from __future__ import annotations
 
 import numpy as np
-import open3d as o3d
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 from scipy.spatial import cKDTree
@@ -59,6 +58,7 @@ def poisson_surface(
 
     points, normals : (n, 3) float; returns vertices (k, 3) and faces (m, 3)
     """
+    import open3d as o3d  # imported when used: it costs a second to load
     cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.ascontiguousarray(points, dtype=np.float64)))
     cloud.normals = o3d.utility.Vector3dVector(np.ascontiguousarray(normals, dtype=np.float64))
     # One thread: open3d's multi-threaded Poisson crashes the process now and then (a data race,

@@ -31,10 +31,9 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import open3d as o3d
 from scipy.optimize import least_squares, minimize_scalar
 from scipy.spatial import cKDTree
 
@@ -82,6 +81,9 @@ from lasts.pose import BottomLine, pose_last, posed_bottom_line
 from lasts.side import Side
 from lasts.surface import FootSurface
 from lasts.units import MM_PER_UNIT, Unit, UnitRanges, decide_units
+
+if TYPE_CHECKING:
+    import open3d as o3d
 
 
 class BaseLastError(LastError):
@@ -823,6 +825,7 @@ def _grid_normals(points: np.ndarray) -> FloatArray:
 
 
 def _scene(vertices: np.ndarray, faces: np.ndarray) -> o3d.t.geometry.RaycastingScene:
+    import open3d as o3d  # imported when used: it costs a second to load
     scene = o3d.t.geometry.RaycastingScene()
     scene.add_triangles(o3d.t.geometry.TriangleMesh(
         open3d_tensor(np.ascontiguousarray(vertices, dtype=np.float32), o3d.core.float32),
@@ -835,6 +838,7 @@ def _moves_onto(scene: o3d.t.geometry.RaycastingScene, points: np.ndarray, norma
     """(n, 3) the move that puts each point on the surface: along its normal to the nearer hit of the two directions
     (the surface's same place), or straight to the closest point where the normal passes the surface by or meets it
     much further off (a corner the two surfaces turn at different places)."""
+    import open3d as o3d  # imported when used: it costs a second to load
     hits = []
     for sign in (1.0, -1.0):
         rays = np.concatenate([points, sign * normals], axis=1).astype(np.float32)
@@ -911,6 +915,7 @@ def _deviation(
 
 
 def _distance(scene: o3d.t.geometry.RaycastingScene, points: np.ndarray) -> FloatArray:
+    import open3d as o3d  # imported when used: it costs a second to load
     query = open3d_tensor(np.ascontiguousarray(points, dtype=np.float32), o3d.core.float32)
     out: FloatArray = scene.compute_distance(query).numpy().astype(np.float64)
     return out

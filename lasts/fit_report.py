@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 import numpy as np
-import open3d as o3d
 
 from geometry.arrays import FloatArray
 from geometry.exchange.svg_colours import RED_WHITE_BLUE, ramp_hex, swatch_strip_svg
@@ -105,6 +104,7 @@ def _not_foot(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
 
 def signed_room_mm(foot_vertices: np.ndarray, last_vertices: np.ndarray, last_faces: np.ndarray) -> FloatArray:
     """Distance of each foot vertex to the last's surface, + inside the last, mm (open3d ray casting)."""
+    import open3d as o3d  # imported when used: it costs a second to load
     scene = o3d.t.geometry.RaycastingScene()
     mesh = o3d.t.geometry.TriangleMesh(
         open3d_tensor(last_vertices.astype(np.float32), o3d.core.float32),
@@ -196,6 +196,8 @@ def heat_map_svg(
     """Top and side views of the foot coloured by room, the last's outline over them, and the region table; for a
     shaped last a second column coloured by the room's error against the rule map. The foot is simplified to about
     ``max_faces`` (vertex clustering) and drawn back to front."""
+    import open3d as o3d  # imported when used: it costs a second to load
+
     from lasts.sheet import outline_by_slices
 
     if len(foot_faces) > max_faces:

@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-import open3d as o3d
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
@@ -112,6 +111,7 @@ class FootQuery:
 
     def __init__(self, vertices: np.ndarray, faces: np.ndarray, extend_cut_mm: float = 0.0,
                  cap_band_mm: float = 1.5) -> None:  # fmt: skip
+        import open3d as o3d  # imported when used: it costs a second to load
         if len(vertices) < 4 or len(faces) < 4:
             raise ShapingError("the foot's surface is empty: a last cannot be shaped to it")
         vertices = np.asarray(vertices, dtype=np.float64)
@@ -130,6 +130,7 @@ class FootQuery:
     def closest(self, points: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """For points (n, 3): the closest foot points (n, 3), the foot's normals there (n, 3) and each point's
         signed distance from the foot (n,), + outside it, mm."""
+        import open3d as o3d  # imported when used: it costs a second to load
         query = open3d_tensor(np.ascontiguousarray(points, dtype=np.float32), o3d.core.float32)
         answer = self.scene.compute_closest_points(query)
         closest = answer["points"].numpy().astype(np.float64)
