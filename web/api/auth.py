@@ -12,7 +12,7 @@ it. Machine tokens (web/api/jobs.py) are not sessions: they open the job endpoin
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -117,7 +117,7 @@ _CAPABILITY_WORDS = {
 }
 
 
-def requires(*capabilities: Capability) -> Callable[[Principal], Principal]:
+def requires(*capabilities: Capability) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting accounts whose role holds any of ``capabilities`` (403 otherwise)."""
 
     # A coroutine, though it only compares: a plain ``def`` dependency would cost a thread-pool hop per request.
